@@ -55,10 +55,26 @@ def celery_worker_process(transactional_db, tmp_path):
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-             "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel", "INFO",
-             "--hostname", f"test-worker-{os.getpid()}@%h"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"test-worker-{os.getpid()}@%h",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
     while b" ready." not in log_path.read_bytes():
@@ -72,3 +88,12 @@ def celery_worker_process(transactional_db, tmp_path):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture
+def plain_static_storage(settings):
+    """Admin pages render {% static %}; the manifest storage would need `collectstatic` first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

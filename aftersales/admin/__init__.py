@@ -1,2 +1,7 @@
 # One module per purpose; importing them registers their ModelAdmins.
-from . import regions  # noqa: F401
+from . import (
+    access,  # noqa: F401
+    marketplace,  # noqa: F401
+    regions,  # noqa: F401
+    sops,  # noqa: F401
+)

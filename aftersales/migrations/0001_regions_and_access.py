@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,46 +15,119 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=8, primary_key=True, serialize=False, validators=[django.core.validators.RegexValidator('^[A-Z]{2,8}$', 'Use an upper-case market code such as US or ID.')])),
-                ('name', models.CharField(max_length=100)),
-                ('currency', models.CharField(help_text='ISO 4217 code, e.g. USD.', max_length=3)),
-                ('time_zone', models.CharField(help_text='IANA name, e.g. Asia/Jakarta.', max_length=64)),
-                ('language', models.CharField(help_text='BCP 47 tag, e.g. id-ID.', max_length=16)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=8,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2,8}$", "Use an upper-case market code such as US or ID."
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("currency", models.CharField(help_text="ISO 4217 code, e.g. USD.", max_length=3)),
+                ("time_zone", models.CharField(help_text="IANA name, e.g. Asia/Jakarta.", max_length=64)),
+                ("language", models.CharField(help_text="BCP 47 tag, e.g. id-ID.", max_length=16)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ApiClient',
+            name="ApiClient",
             fields=[
-                ('id', models.CharField(editable=False, max_length=150, primary_key=True, serialize=False, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8, unique=True)),
-                ('hashed_key', models.CharField(editable=False, max_length=150)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('name', models.CharField(default=None, help_text='A free-form name for the API key. Need not be unique. 50 characters max.', max_length=50)),
-                ('revoked', models.BooleanField(blank=True, default=False, help_text='If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)')),
-                ('expiry_date', models.DateTimeField(blank=True, help_text='Once API key expires, clients cannot use it anymore.', null=True, verbose_name='Expires')),
-                ('throttle_rate', models.CharField(blank=True, help_text='Requests allowed for this client, e.g. 600/min. Empty: the default rate.', max_length=20)),
-                ('may_assert_identity', models.BooleanField(default=False, help_text='Trusted to name an already verified customer when it opens a conversation.')),
-                ('regions', models.ManyToManyField(related_name='api_clients', to='aftersales.region')),
+                (
+                    "id",
+                    models.CharField(
+                        editable=False, max_length=150, primary_key=True, serialize=False, unique=True
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=8, unique=True)),
+                ("hashed_key", models.CharField(editable=False, max_length=150)),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "name",
+                    models.CharField(
+                        default=None,
+                        help_text="A free-form name for the API key. Need not be unique. 50 characters max.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "revoked",
+                    models.BooleanField(
+                        blank=True,
+                        default=False,
+                        help_text="If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)",
+                    ),
+                ),
+                (
+                    "expiry_date",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Once API key expires, clients cannot use it anymore.",
+                        null=True,
+                        verbose_name="Expires",
+                    ),
+                ),
+                (
+                    "throttle_rate",
+                    models.CharField(
+                        blank=True,
+                        help_text="Requests allowed for this client, e.g. 600/min. Empty: the default rate.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "may_assert_identity",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Trusted to name an already verified customer when it opens a conversation.",
+                    ),
+                ),
+                ("regions", models.ManyToManyField(related_name="api_clients", to="aftersales.region")),
             ],
             options={
-                'verbose_name': 'API client',
-                'verbose_name_plural': 'API clients',
-                'ordering': ('-created',),
-                'abstract': False,
+                "verbose_name": "API client",
+                "verbose_name_plural": "API clients",
+                "ordering": ("-created",),
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='StaffProfile',
+            name="StaffProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('all_regions', models.BooleanField(default=False, help_text='Not limited to regions (global teams). Otherwise only the regions listed.')),
-                ('regions', models.ManyToManyField(blank=True, related_name='staff_profiles', to='aftersales.region')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "all_regions",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Not limited to regions (global teams). Otherwise only the regions listed.",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(blank=True, related_name="staff_profiles", to="aftersales.region"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

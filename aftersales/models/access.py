@@ -6,7 +6,9 @@ from rest_framework_api_key.models import AbstractAPIKey
 class StaffProfile(models.Model):
     """Which regions a staff user may see and act in. Superusers are never limited."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
     all_regions = models.BooleanField(
         default=False, help_text="Not limited to regions (global teams). Otherwise only the regions listed."
     )

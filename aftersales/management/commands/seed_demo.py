@@ -1,13 +1,26 @@
 from django.core.management.base import BaseCommand
 
-from aftersales.demo import regions_seed_demo, staff_seed_demo
+from aftersales.demo import DEMO_ADMIN, regions_seed_demo, staff_seed_demo
+from aftersales.marketplace.demo import marketplace_seed_demo
+from aftersales.sops.demo import sops_seed_demo
+from scenarios.demo import scenarios_seed_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo installation (regions, staff in every role, marketplace, SOPs, scenarios). Idempotent."
+    help = (
+        "Load the demo installation (regions, staff in every role, marketplace, SOPs, scenarios). Idempotent."
+    )
 
     def handle(self, *args, **options):
         regions = regions_seed_demo()
         users = staff_seed_demo()
         self.stdout.write(f"regions: {', '.join(regions)}; staff users: {', '.join(users)}")
+        loaded = marketplace_seed_demo()
+        self.stdout.write(
+            f"marketplace: {loaded}" if loaded else "marketplace: already loaded, left as it is"
+        )
+        sops = sops_seed_demo(actor=users[DEMO_ADMIN])
+        self.stdout.write(f"SOPs: {', '.join(sops)}")
+        scenarios = scenarios_seed_demo(actor=users[DEMO_ADMIN])
+        self.stdout.write(f"scenarios: {scenarios}")
         self.stdout.write(self.style.SUCCESS("demo data ready"))

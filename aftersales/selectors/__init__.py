@@ -1,0 +1,1 @@
+"""Reads reused by the admin and the API, one module per purpose."""

@@ -1,0 +1,1 @@
+"""Every write of the aftersales app, one module per purpose: `<entity>_<verb>(*, actor, ...)`."""
