@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scenarios.api import EvidenceJudgmentView, IdentifyView
+from scenarios.api.identification import EvidenceJudgmentView, IdentifyView
 
 urlpatterns = [
     path("identify/", IdentifyView.as_view(), name="api-identify"),

@@ -4,13 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from config.api.base import ApiView
-from scenarios.identification.providers import identify
-from scenarios.serializers import (
+from scenarios.api.identification_serializers import (
     EvidenceJudgmentRequestSerializer,
     EvidenceJudgmentResponseSerializer,
     IdentifyRequestSerializer,
     IdentifyResponseSerializer,
 )
+from scenarios.identification.providers import identify
 
 
 class IdentifyView(ApiView):

@@ -1,0 +1,1 @@
+"""The chatbot-facing API of the scenarios app, one module per purpose."""
