@@ -20,7 +20,7 @@ class Command(BaseCommand):
             f"marketplace: {loaded}" if loaded else "marketplace: already loaded, left as it is"
         )
         sops = sops_seed_demo(actor=users[DEMO_ADMIN])
-        self.stdout.write(f"SOPs: {', '.join(sops)}")
+        self.stdout.write(f"SOPs: {', '.join(sops)}" if sops else "SOPs: already seeded, left as they are")
         scenarios = scenarios_seed_demo(actor=users[DEMO_ADMIN])
         self.stdout.write(f"scenarios: {scenarios}")
         self.stdout.write(self.style.SUCCESS("demo data ready"))
