@@ -27,6 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from .encoder import encode
+
 OUT_OF_SCOPE = None  # the label of a rejected message
 
 Progress = Callable[[int, str], None]
@@ -47,6 +49,16 @@ class IdentifierSettings:
     clarify_below: float = 0.55  # accepted, but a calibrated confidence under this asks the customer
     candidates: int = 3
     seed: int = 13
+    # Pretrained sentence embeddings appended to the n-gram features (None: n-grams only) and the
+    # scale of that dense block against the two unit-norm TF-IDF blocks.
+    embedding: str | None = "minilm"
+    embedding_scale: float = 1.0
+    # Where the nearest-example similarity is measured: "ngrams" or "embedding".
+    similarity_space: str = "embedding"
+    # Leave-labels-out rounds drop from their training fold every row this similar to a dev row,
+    # so dev rows are not paraphrase copies of training rows (templated sets make the threshold
+    # too strict otherwise). None keeps every row.
+    cv_purge_similarity: float | None = 0.8
 
 
 @dataclass
@@ -84,29 +96,35 @@ def _features(settings: IdentifierSettings) -> FeatureUnion:
 class _Core:
     """Features + linear model + the nearest-example index, without any threshold."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], settings: IdentifierSettings):
+    def __init__(
+        self, texts: Sequence[str], labels: Sequence[str], settings: IdentifierSettings, vectors=None
+    ):
         self.settings = settings
         self.features = _features(settings)
-        matrix = self.features.fit_transform(texts)
+        ngrams = self.features.fit_transform(texts)
+        matrix, neighbour_space = self._combine(ngrams, texts, vectors)
         # newton-cg: ~8 iterations where lbfgs needs ~35 slow ones on these sparse features (measured).
         self.model = LogisticRegression(C=settings.c, max_iter=300, solver="newton-cg")
         self.model.fit(matrix, labels)
         self.labels = [str(label) for label in self.model.classes_]
-        rows = _normalise(matrix)
+        rows = _normalise(neighbour_space)
         if rows.shape[0] > settings.max_neighbours:
             keep = np.random.default_rng(settings.seed).choice(
                 rows.shape[0], settings.max_neighbours, replace=False
             )
             rows = rows[np.sort(keep)]
-        self.neighbours = rows.T.tocsr()
+        # dense in the embedding space: sparse products of dense rows are slow
+        self.neighbours = rows.T.tocsr() if sparse.issparse(rows) else np.ascontiguousarray(rows.T)
 
-    def raw(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def raw(
+        self, texts: Sequence[str], vectors=None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Class probabilities, top-class index, rescaled top probability and nearest-example
-        similarity per text."""
-        matrix = self.features.transform(texts)
+        similarity per text (`vectors`: the texts' sentence embeddings, when already computed)."""
+        matrix, neighbour_space = self._combine(self.features.transform(texts), texts, vectors)
         probabilities = self.model.predict_proba(matrix)
         top = probabilities.argmax(axis=1)
-        similarity = np.asarray((_normalise(matrix) @ self.neighbours).max(axis=1).todense()).ravel()
+        similarity = _max_similarity(_normalise(neighbour_space), self.neighbours)
         # The top probability shrinks as labels are added; rescaling it by the label count keeps a
         # threshold learnt on folds with fewer labels valid for the full model.
         n = probabilities.shape[1]
@@ -114,8 +132,29 @@ class _Core:
         probability = (best - 1.0 / n) / (1.0 - 1.0 / n) if n > 1 else best
         return probabilities, top, probability, similarity
 
+    def _combine(self, ngrams, texts, vectors=None):
+        """(model features, nearest-example space) for the texts."""
+        settings = self.settings
+        # Artifacts written before embeddings existed have settings without these fields.
+        if getattr(settings, "embedding", None) is None:
+            return ngrams, ngrams
+        if vectors is None:
+            vectors = encode(list(texts), settings.embedding)
+        dense = sparse.csr_matrix(vectors)
+        matrix = sparse.hstack([ngrams, dense * settings.embedding_scale]).tocsr()
+        return matrix, np.asarray(vectors) if settings.similarity_space == "embedding" else ngrams
+
+
+def _max_similarity(rows, columns) -> np.ndarray:
+    products = rows @ columns
+    if sparse.issparse(products):
+        return np.asarray(products.max(axis=1).todense()).ravel()
+    return np.asarray(products).max(axis=1)
+
 
 def _normalise(matrix):
+    if not sparse.issparse(matrix):
+        return matrix  # sentence embeddings are unit length already
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms) @ matrix
@@ -161,7 +200,11 @@ class Identifier:
         return out
 
 
-def _leave_labels_out_scores(texts, labels, settings: IdentifierSettings, progress: Progress | None):
+def _rows(vectors, indices):
+    return None if vectors is None else vectors[indices]
+
+
+def _leave_labels_out_scores(texts, labels, settings: IdentifierSettings, vectors, progress: Progress | None):
     """Scores of held-out in-scope rows and of pseudo out-of-scope rows over the CV rounds.
     Returns (probability, similarity, is_in_scope, top_is_right) arrays."""
     rng = random.Random(settings.seed)  # noqa: S311 (reproducible sampling, not security)
@@ -170,6 +213,9 @@ def _leave_labels_out_scores(texts, labels, settings: IdentifierSettings, progre
     if len(indices) > settings.cv_max_rows:
         indices = rng.sample(indices, settings.cv_max_rows)
     probabilities, similarities, in_scope, right = [], [], [], []
+    space = None
+    if settings.cv_purge_similarity is not None:
+        space = vectors if vectors is not None else _normalise(_features(settings).fit_transform(texts))
     n_hidden = max(1, round(len(distinct) * settings.cv_holdout_share))
     for round_no in range(settings.cv_rounds):
         if progress:
@@ -179,12 +225,15 @@ def _leave_labels_out_scores(texts, labels, settings: IdentifierSettings, progre
         rng.shuffle(known)
         cut = max(1, len(known) // 5)
         dev, train = known[:cut], known[cut:]
+        if space is not None:
+            nearest_dev = _max_similarity(space[train], space[dev].T)
+            train = [i for i, s in zip(train, nearest_dev, strict=True) if s < settings.cv_purge_similarity]
         if len({labels[i] for i in train}) < 2:
             continue
-        core = _Core([texts[i] for i in train], [labels[i] for i in train], settings)
+        core = _Core([texts[i] for i in train], [labels[i] for i in train], settings, _rows(vectors, train))
         pseudo_oos = [i for i in indices if labels[i] in hidden]
         evaluated = dev + pseudo_oos
-        _, top, probability, similarity = core.raw([texts[i] for i in evaluated])
+        _, top, probability, similarity = core.raw([texts[i] for i in evaluated], _rows(vectors, evaluated))
         for i, best, p, s in zip(evaluated, top, probability, similarity, strict=True):
             probabilities.append(float(p))
             similarities.append(float(s))
@@ -239,10 +288,16 @@ def fit_identifier(
     if len(set(labels)) < 2:
         raise ValueError("at least two labels are needed to train an identifier")
     if progress:
+        progress(3, "sentence embeddings")
+    # Every text is embedded once: the CV rounds and the final model take rows of this array.
+    vectors = encode(texts, settings.embedding) if settings.embedding is not None else None
+    if progress:
         progress(5, "leave-labels-out cross-validation")
     weight, threshold, cv_balanced, calibration = 0.0, 0.0, float("nan"), (10.0, -5.0)
     if len(set(labels)) >= 3:  # with two labels none can be hidden: everything is accepted
-        probability, similarity, in_scope, right = _leave_labels_out_scores(texts, labels, settings, progress)
+        probability, similarity, in_scope, right = _leave_labels_out_scores(
+            texts, labels, settings, vectors, progress
+        )
         best = -1.0
         for w in settings.similarity_weights:
             scores = (1 - w) * probability + w * similarity
@@ -252,7 +307,7 @@ def fit_identifier(
                 calibration = _fit_calibration(scores, in_scope, right)
     if progress:
         progress(75, "fitting the final model")
-    core = _Core(texts, labels, settings)
+    core = _Core(texts, labels, settings, vectors)
     report = {
         "threshold": round(threshold, 4),
         "similarity_weight": weight,
@@ -260,5 +315,6 @@ def fit_identifier(
         "calibration": [round(calibration[0], 4), round(calibration[1], 4)],
         "n_examples": len(texts),
         "n_labels": len(core.labels),
+        "embedding": settings.embedding,
     }
     return Identifier(core, weight, threshold, calibration, report)
