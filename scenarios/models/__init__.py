@@ -1,13 +1,21 @@
+from .conversation import Channel, Conversation, ConversationEvent, ToolCall
 from .evidence import EvidenceJudgment
 from .identification import IdentifierModel, TrainingExample
 from .llm import LLMCall, ModelConfiguration
 from .scenario import Scenario
 
 __all__ = [
+    "Channel",
+    "Conversation",
+    "ConversationEvent",
     "EvidenceJudgment",
     "IdentifierModel",
     "LLMCall",
     "ModelConfiguration",
     "Scenario",
+    "ToolCall",
     "TrainingExample",
 ]
+from .flows import RoutingRule, ScenarioClause, ScenarioVersion, Turn, TurnStep
+
+__all__ += ["RoutingRule", "ScenarioClause", "ScenarioVersion", "Turn", "TurnStep"]

@@ -4,6 +4,7 @@ from aftersales.demo import DEMO_ADMIN, regions_seed_demo, staff_seed_demo
 from aftersales.marketplace.demo import marketplace_seed_demo
 from aftersales.sops.demo import sops_seed_demo
 from scenarios.demo import scenarios_seed_demo
+from scenarios.flows.demo import flows_seed_demo
 
 
 class Command(BaseCommand):
@@ -23,4 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(f"SOPs: {', '.join(sops)}" if sops else "SOPs: already seeded, left as they are")
         scenarios = scenarios_seed_demo(actor=users[DEMO_ADMIN])
         self.stdout.write(f"scenarios: {scenarios}")
+        flows = flows_seed_demo(actor=users[DEMO_ADMIN])
+        self.stdout.write(f"flows released: {', '.join(flows)}" if flows else "flows: already released")
         self.stdout.write(self.style.SUCCESS("demo data ready"))

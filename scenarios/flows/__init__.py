@@ -1,0 +1,1 @@
+"""Seeded flow definitions (JSON, one file per scenario) and the reads of flows."""

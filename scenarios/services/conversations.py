@@ -1,0 +1,140 @@
+"""Every write to a conversation's envelope: open, verify the customer, hand off, end, feedback.
+
+Status and identity change through guarded conditional UPDATEs (0 rows → the change lost a race or
+is not allowed) and each change writes a ConversationEvent, the business audit trail.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.models import ApiClient, Customer, Region
+from config.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
+from scenarios.models import Conversation, ConversationEvent
+
+Outcome = Conversation.Outcome
+Status = Conversation.Status
+DEFAULT_HANDOFF_QUEUE = "general"
+
+
+def _event(conversation: Conversation, kind: str, actor=None, **data) -> ConversationEvent:
+    # Who made the change: an API client by name, or the runtime (flow, agent, gateway) itself.
+    data["by"] = str(actor) if actor is not None else "runtime"
+    return ConversationEvent.objects.create(conversation=conversation, kind=kind, data=data)
+
+
+@transaction.atomic
+def conversation_open(
+    *, actor: ApiClient | None, region: Region, channel: str, customer_id: str | None = None
+) -> Conversation:
+    """A new open conversation. ``customer_id`` is the client asserting an identity it has already
+    verified itself; only clients trusted with ``may_assert_identity`` may do that."""
+    customer = None
+    if customer_id is not None:
+        if actor is None or not actor.may_assert_identity:
+            raise Forbidden(
+                "This API client may not assert a customer's identity.", code="identity_assertion_forbidden"
+            )
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationFailed(
+                f"Unknown customer {customer_id!r}.",
+                code="unknown_customer",
+                details={"customer_id": [f"No customer {customer_id!r}."]},
+            )
+    conversation = Conversation(
+        region=region,
+        channel=channel,
+        api_client=actor,
+        customer=customer,
+        verified_via=Conversation.VerifiedVia.ASSERTED if customer else "",
+    )
+    conversation.full_clean()
+    conversation.save()
+    _event(conversation, ConversationEvent.Kind.OPENED, actor, channel=channel)
+    if customer is not None:
+        _event(
+            conversation,
+            ConversationEvent.Kind.CUSTOMER_VERIFIED,
+            actor,
+            customer_id=customer.pk,
+            via="asserted",
+        )
+    return conversation
+
+
+def conversation_verify_customer(*, conversation: Conversation, customer_id: str, via: str) -> bool:
+    """Make ``customer_id`` the conversation's verified customer if it has none yet.
+
+    Returns whether the conversation is (now) verified as that customer; False means it is verified
+    as someone else, which the caller denies (one customer per conversation). Call inside the
+    caller's transaction."""
+    verified = Conversation.objects.filter(pk=conversation.pk, customer__isnull=True).update(
+        customer_id=customer_id, verified_via=via, updated=timezone.now()
+    )
+    if verified:
+        conversation.customer_id, conversation.verified_via = customer_id, via
+        _event(conversation, ConversationEvent.Kind.CUSTOMER_VERIFIED, customer_id=customer_id, via=via)
+        return True
+    current = Conversation.objects.values_list("customer_id", flat=True).get(pk=conversation.pk)
+    conversation.customer_id = current
+    return current == customer_id
+
+
+def _close(conversation: Conversation, actor, outcome: str, kind: str, **fields) -> Conversation:
+    now = timezone.now()
+    closed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
+        status=Status.ENDED, outcome=outcome, ended_at=now, updated=now, **fields
+    )
+    if not closed:
+        raise InvalidTransition(f"{conversation} has already ended.", code="conversation_ended")
+    conversation.status, conversation.outcome, conversation.ended_at = Status.ENDED, outcome, now
+    for name, value in fields.items():
+        setattr(conversation, name, value)
+    _event(conversation, kind, actor, outcome=outcome, **fields)
+    return conversation
+
+
+@transaction.atomic
+def conversation_hand_off(
+    *, actor=None, conversation: Conversation, queue: str, summary: str
+) -> Conversation:
+    """End the bot's part: a human agent of ``queue`` takes over with ``summary``."""
+    return _close(
+        conversation,
+        actor,
+        Outcome.HANDED_OFF,
+        ConversationEvent.Kind.HANDED_OFF,
+        handoff_queue=queue or DEFAULT_HANDOFF_QUEUE,
+        handoff_summary=summary,
+    )
+
+
+@transaction.atomic
+def conversation_end(
+    *, actor=None, conversation: Conversation, outcome: str = Outcome.RESOLVED
+) -> Conversation:
+    if outcome not in (Outcome.RESOLVED, Outcome.ABANDONED):
+        raise ValidationFailed(
+            f"A conversation ends as resolved or abandoned, not {outcome!r}.",
+            details={"outcome": [outcome]},
+        )
+    return _close(conversation, actor, outcome, ConversationEvent.Kind.ENDED)
+
+
+@transaction.atomic
+def conversation_feedback(
+    *, actor=None, conversation: Conversation, csat: int, resolved: bool
+) -> Conversation:
+    """The customer's rating, once per conversation (a second one is a conflict, not an overwrite)."""
+    if isinstance(csat, bool) or not isinstance(csat, int) or not 1 <= csat <= 5:
+        raise ValidationFailed("csat is a whole number from 1 to 5.", details={"csat": [csat]})
+    given = Conversation.objects.filter(pk=conversation.pk, csat__isnull=True).update(
+        csat=csat, resolved_by_customer=resolved, updated=timezone.now()
+    )
+    if not given:
+        raise Conflict("Feedback was already given for this conversation.", code="feedback_already_given")
+    conversation.csat, conversation.resolved_by_customer = csat, resolved
+    _event(conversation, ConversationEvent.Kind.FEEDBACK, actor, csat=csat, resolved=resolved)
+    return conversation
