@@ -11,8 +11,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): $(PY) requirements.txt requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(STAMP): $(PY) requirements.txt requirements-dev.txt requirements-lock.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c requirements-lock.txt
 	touch $(STAMP)
 
 install: $(STAMP)
