@@ -1,108 +1,212 @@
-"""One tool call through the gateway over real HTTP, next to its floor, on the production server setup.
+"""The chatbot runtime over real HTTP, next to its floor, on the production server setup.
 
-Server: gunicorn (sync workers, as in the Procfile) on PostgreSQL, DEBUG off, access log off, against a
-throw-away copy of the database seeded with the shipped τ²-retail marketplace in US, one API client and
-CONVERSATIONS open conversations, each verified as one customer (many chats at once, as in production:
-calls of one conversation serialise on its row lock by design).
+Server: gunicorn on PostgreSQL + Redis (throttle cache), DEBUG off, access log off, with
+DJANGO_SETTINGS_MODULE=bench.settings (the production settings plus the floor's URL), against a
+throw-away database (``test_redress_bench``) loaded with ``seed_demo``: the τ²-retail marketplace,
+the SOPs, the scenarios with their trained MiniLM identifier, and the seeded flows released and
+routed. One API client trusted to assert identity; every conversation is verified as one customer
+(many chats at once, as in production: calls of one conversation serialise on its row lock).
 
-Load generator: wrk (`apt-get install wrk`), closed loop for the maximum throughput, then paced per
-connection (Lua ``delay``) at half the floor's rate for the latency target.
+- floor:          GET  /bench/floor/<user_id>/ — a plain DRF view, same API-key auth and throttle,
+                  one indexed read (bench/urls.py).
+- tool call:      POST conversations/<id>/tool-calls/ get_order_details of the customer's own order:
+                  schema validation, the policy guard (auth, ownership), the marketplace read and the
+                  recorded ToolCall, in one transaction.
+- message, first: POST conversations/<id>/messages/ "What is the status of my order #W…?" in a new
+                  conversation: the MiniLM identifier (~12 ms), routing to order-status, and its flow —
+                  get_user_details, the order id slot, get_order_details, the reply, the conversation
+                  resolved. Each request uses up a fresh conversation.
+- message, next:  the same flow one turn later, without identification: the conversation waits at
+                  "which order?" and the message "It is #W…" reads the order and replies.
 
-- floor:     GET  /bench/floor/<user_id>/ — a plain DRF view with the same API-key auth doing one
-             indexed read (a customer by primary key); mounted only in this benchmark's server.
-- tool call: POST /api/v1/conversations/<id>/tool-calls/ get_order_details of the customer's own order:
-             API-key auth, region scope, schema validation, the policy guard (auth, ownership), the
-             marketplace read and the recorded ToolCall row (insert + update) in one transaction.
+Load generator: wrk (install it with ``apt-get install wrk``); without it, a small Python one
+(threads, http.client keep-alive) that saturates sooner — its figures say which one was used.
+Closed loop for the maximum throughput, then paced per connection at half the floor's rate for
+the latency target. Every kind runs BENCH_RUNS times, interleaved, so that noise from other jobs
+on the machine spreads over all of them; the report gives the median and the range.
 
-Target: the tool call at least half the floor's requests/s, and p99 under 50 ms at half the floor's rate.
+Target: each runtime endpoint at least half the floor's requests/s, and p99 under 50 ms at half
+the floor's rate.
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress REDIS_URL=redis://127.0.0.1:6379/0 \
      .venv/bin/python bench/runtime_http.py
+Knobs: BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_CONNECTIONS (16), WEB_CONCURRENCY (cores),
+GUNICORN_THREADS (1: sync workers; more: the gthread worker class), BENCH_LOADGEN (wrk|python).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from identification_harness import ROOT, django_with_test_db
+from identification_harness import ROOT, percentile
 
 FLOOR_SHARE = 0.5
 P99_TARGET_MS = 50.0
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
-CONVERSATIONS = 200
+THREADS = int(os.environ.get("GUNICORN_THREADS", "1"))
+LOADGEN = os.environ.get("BENCH_LOADGEN") or ("wrk" if shutil.which("wrk") else "python")
+CONVERSATIONS = 200  # the tool call's conversations (reused: a read changes nothing)
+WAITING_TEMPLATES = 100  # customers whose "next message" conversations are cloned
+POOL_MARGIN = 1.5  # fresh conversations per expected request
+KINDS = ("floor", "tool_call", "message_first", "message_next")
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+TEST_DATABASE = "test_redress_bench"  # not test_redress: other test runs may be using that one
 
 
-def wsgi_app():
-    """The gunicorn application factory: the project's WSGI app with the floor endpoint mounted."""
+# ------------------------------------------------------------------------------------ data
+
+
+def _django():
+    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECURE_HTTPS", "false")
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
-    from django.urls import path
-    from rest_framework.response import Response
+    from django.db import connection
+    from django.test.utils import setup_test_environment
 
-    from aftersales.models import Customer
-    from config import urls
-    from config.api.base import ApiView
-
-    class FloorView(ApiView):
-        def get(self, request, user_id):
-            found = Customer.objects.filter(pk=user_id).values_list("user_id", flat=True).first()
-            return Response({"user_id": found})
-
-    urls.urlpatterns.insert(0, path("bench/floor/<str:user_id>/", FloorView.as_view()))
-    return get_wsgi_application()
+    if connection.vendor != "postgresql":
+        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL (and REDIS_URL)")
+    setup_test_environment()
+    connection.settings_dict["TEST"]["NAME"] = TEST_DATABASE
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    return connection
 
 
-def _seed(rows_path: Path) -> str:
-    """The marketplace, a client and verified conversations; writes the Lua rows; returns the key."""
-    from aftersales.marketplace.io import SHIPPED_DB_JSON, marketplace_load
-    from aftersales.models import ApiClient, Order, Region
-    from scenarios.services.conversations import conversation_open
+class Fixture:
+    """The seeded installation and the rows each kind of request is made from."""
 
-    region = Region.objects.create(code="US", name="US", currency="USD", time_zone="UTC", language="en")
-    marketplace_load(path_or_data=SHIPPED_DB_JSON, region_codes=["US"])
-    client, key = ApiClient.objects.create_key(name="bench", may_assert_identity=True)
-    client.regions.set([region])
-    rows = []
-    # One order per customer (PostgreSQL's DISTINCT ON): each conversation reads its customer's own order.
-    for order in Order.objects.order_by("customer_id", "position").distinct("customer_id")[:CONVERSATIONS]:
-        conversation = conversation_open(
-            actor=client, region=region, channel="chat", customer_id=order.customer_id
+    def __init__(self):
+        from django.core.management import call_command
+
+        from aftersales.models import ApiClient, Order, Region
+
+        with open(os.devnull, "w") as quiet:
+            call_command("seed_demo", stdout=quiet)
+        self.region = Region.objects.get(code="US")
+        self.client, self.key = ApiClient.objects.create_key(name="bench", may_assert_identity=True)
+        self.client.regions.set([self.region])
+        # One order per customer (PostgreSQL's DISTINCT ON): each conversation reads its own order.
+        orders = Order.objects.filter(customer__region=self.region).order_by("customer_id", "position")
+        self.orders = list(orders.distinct("customer_id").values_list("customer_id", "order_id"))
+        self.verified = [self._open(customer) for customer, _ in self.orders[:CONVERSATIONS]]
+        self.waiting = [self._wait_for_order(customer) for customer, _ in self.orders[:WAITING_TEMPLATES]]
+
+    def _open(self, customer_id):
+        from scenarios.services.conversations import conversation_open
+
+        return conversation_open(
+            actor=self.client, region=self.region, channel="chat", customer_id=customer_id
         )
-        rows.append(f'{{"{conversation.pk}", "{order.order_id}", "{order.customer_id}"}}')
-    rows_path.write_text("rows = {\n" + ",\n".join(rows) + "\n}\n")
-    return key
+
+    def _wait_for_order(self, customer_id):
+        """A conversation whose order-status flow waits at "which order?" (the first turn, run once)."""
+        from scenarios.services.flows import conversation_message
+
+        conversation = self._open(customer_id)
+        result = conversation_message(
+            conversation=conversation, text="Can you tell me the status of my order?"
+        )
+        assert result.scenario == "order-status" and result.state["step"] == "ask_order", result
+        conversation.refresh_from_db()
+        return conversation
+
+    def rows(self, kind: str, count: int) -> list[tuple[str, str, str]]:
+        """(method, path, body) per request; the message kinds get ``count`` fresh conversations."""
+        if kind == "floor":
+            return [("GET", f"/bench/floor/{customer}/", "") for customer, _ in self.orders]
+        if kind == "tool_call":
+            owned = dict(self.orders)
+            body = {"name": "get_order_details", "arguments": {}}
+            return [
+                (
+                    "POST",
+                    f"/api/v1/conversations/{c.pk}/tool-calls/",
+                    json.dumps({**body, "arguments": {"order_id": owned[c.customer_id]}}),
+                )
+                for c in self.verified
+            ]
+        owned = dict(self.orders)
+        if kind == "message_first":
+            templates = [self._fresh_template(customer) for customer, _ in self.orders]
+            text = "What is the status of my order {}?"
+        else:
+            templates, text = self.waiting, "It is {}"
+        conversations = self._clone(templates, count)
+        return [
+            (
+                "POST",
+                f"/api/v1/conversations/{c.pk}/messages/",
+                json.dumps({"text": text.format(owned[c.customer_id])}),
+            )
+            for c in conversations
+        ]
+
+    def _fresh_template(self, customer_id):
+        from scenarios.models import Conversation
+
+        return Conversation(
+            region=self.region, channel="chat", api_client=self.client, customer_id=customer_id
+        )
+
+    @staticmethod
+    def _clone(templates, count: int):
+        """``count`` conversations copied from ``templates`` in turn (the same customer, scenario and
+        flow state): a message ends its conversation, so each request needs its own."""
+        from scenarios.models import Conversation
+
+        fields = ("region_id", "channel", "api_client_id", "customer_id", "scenario_version_id", "state")
+        clones = [
+            Conversation(
+                **{f: getattr(templates[i % len(templates)], f) for f in fields},
+                verified_via=Conversation.VerifiedVia.ASSERTED,
+            )
+            for i in range(count)
+        ]
+        return Conversation.objects.bulk_create(clones, batch_size=1000)
 
 
-def _lua(path: Path, rows_path: Path, key: str, kind: str, delay_ms: float | None) -> Path:
-    headers = f'{{["Authorization"] = "Api-Key {key}", ["Content-Type"] = "application/json"}}'
-    if kind == "floor":
-        make = f'wrk.format("GET", "/bench/floor/" .. r[3] .. "/", {headers})'
-    else:
-        body = '\'{"name": "get_order_details", "arguments": {"order_id": "\' .. r[2] .. \'"}}\''
-        make = f'wrk.format("POST", "/api/v1/conversations/" .. r[1] .. "/tool-calls/", {headers}, {body})'
-    pacing = f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""
-    path.write_text(
-        f'dofile("{rows_path}")\n'
-        "math.randomseed(os.time())\n"
-        f"function request()\n  local r = rows[math.random(#rows)]\n  return {make}\nend\n{pacing}"
+# ---------------------------------------------------------------------------- load generators
+
+
+def _lua(work: Path, name: str, rows, key: str, delay_ms: float | None, consume: bool) -> Path:
+    """A wrk script over ``rows``: at random, or each row once (a fresh conversation per request)."""
+    data = work / f"{name}.rows.lua"
+    data.write_text(
+        "rows = {\n" + ",\n".join("{" + ", ".join(json.dumps(v) for v in row) + "}" for row in rows) + "\n}\n"
     )
-    return path
+    headers = f'{{["Authorization"] = "Api-Key {key}", ["Content-Type"] = "application/json"}}'
+    pick = "rows[(i % #rows) + 1]; i = i + 2" if consume else "rows[math.random(#rows)]"
+    pacing = f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""
+    script = work / f"{name}.lua"
+    script.write_text(
+        f'dofile("{data}")\n'
+        "local thread_id = 0\n"
+        'function setup(thread) thread:set("offset", thread_id); thread_id = thread_id + 1 end\n'
+        "function init(args) i = offset or 0; math.randomseed(os.time() + i) end\n"
+        "function request()\n"
+        f"  local r = {pick}\n"
+        f'  if r[3] == "" then return wrk.format(r[1], r[2], {headers}) end\n'
+        f"  return wrk.format(r[1], r[2], {headers}, r[3])\nend\n{pacing}"
+    )
+    return script
 
 
 def _wrk(base_url: str, script: Path) -> dict:
@@ -124,8 +228,53 @@ def _wrk(base_url: str, script: Path) -> dict:
         "p50": latency("50"),
         "p99": latency("99"),
         "non_2xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(0) if errors else "",
+        "errors": errors.group(0) if errors else "",
     }
+
+
+def _python_load(port: int, rows, key: str, delay_ms: float | None, consume: bool) -> dict:
+    """The fallback: CONNECTIONS threads, each a keep-alive connection, closed loop or paced."""
+    headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
+    deadline = time.perf_counter() + SECONDS
+    latencies: list[float] = []
+    failures = [0]
+    cursor = iter(range(10**9))
+    lock = threading.Lock()
+
+    def worker(offset: int):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < deadline:
+            with lock:
+                n = next(cursor)
+            method, path, body = rows[n % len(rows)] if consume else rows[(n * 7919 + offset) % len(rows)]
+            started = time.perf_counter()
+            connection.request(method, path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                failures[0] += response.status >= 300
+            if delay_ms:
+                time.sleep(delay_ms / 1000)
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "non_2xx": failures[0],
+        "errors": "",
+    }
+
+
+# ---------------------------------------------------------------------------------- server
 
 
 def _free_port() -> int:
@@ -144,6 +293,7 @@ def _database_url(settings_dict) -> str:
 def _serve(database_url: str, port: int, log) -> subprocess.Popen:
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": database_url,
         "PYTHONPATH": str(ROOT),
         "SECURE_HTTPS": "false",
@@ -151,22 +301,23 @@ def _serve(database_url: str, port: int, log) -> subprocess.Popen:
         "API_THROTTLE_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
+    workers = ["--workers", str(WORKERS)]
+    if THREADS > 1:
+        workers += ["--worker-class", "gthread", "--threads", str(THREADS)]
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--chdir",
-            str(ROOT / "bench"),
-            "runtime_http:wsgi_app()",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
+            *workers,
         ],
+        cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/", timeout=1)
@@ -178,57 +329,81 @@ def _serve(database_url: str, port: int, log) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+# ------------------------------------------------------------------------------------ main
+
+
 def main():
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed (apt-get install wrk)")
-    connection = django_with_test_db()
-    if connection.vendor != "postgresql":
-        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL")
+    if LOADGEN == "wrk" and not shutil.which("wrk"):
+        sys.exit("BENCH_LOADGEN=wrk but wrk is not installed: apt-get install wrk")
+    if LOADGEN != "wrk":
+        print("wrk not found (apt-get install wrk): using the Python load generator, which saturates sooner")
+    connection = _django()
     work = Path(tempfile.mkdtemp(prefix="redress-bench-"))
     server = None
     try:
-        rows_path = work / "rows.lua"
-        key = _seed(rows_path)
+        fixture = Fixture()
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
+
+        def measure(kind: str, label: str, delay_ms: float | None, expected_rps: float) -> dict:
+            consume = kind.startswith("message")
+            rows = fixture.rows(kind, int(expected_rps * SECONDS * POOL_MARGIN) + 200)
+            if LOADGEN == "wrk":
+                return _wrk(base_url, _lua(work, label, rows, fixture.key, delay_ms, consume))
+            return _python_load(port, rows, fixture.key, delay_ms, consume)
+
+        results: dict[str, list[dict]] = {}
         with open(work / "server.log", "wb") as log:
             server = _serve(_database_url(connection.settings_dict), port, log)
-            results = {}
-            for kind in ("floor", "tool_call"):
-                _wrk(base_url, _lua(work / f"{kind}-warm.lua", rows_path, key, kind, None))  # warm-up
-                results[kind] = _wrk(base_url, _lua(work / f"{kind}.lua", rows_path, key, kind, None))
-            half_rate = results["floor"]["rps"] * FLOOR_SHARE
+            ceiling = measure("floor", "warm-floor", None, 0)["rps"]  # warm-up, and the pool size bound
+            for kind in KINDS[1:]:
+                measure(kind, f"warm-{kind}", None, ceiling)
+            for run in range(RUNS):
+                for kind in KINDS:
+                    results.setdefault(kind, []).append(measure(kind, f"{kind}-{run}", None, ceiling))
+            half_rate = statistics.median(r["rps"] for r in results["floor"]) * FLOOR_SHARE
             delay_ms = CONNECTIONS / half_rate * 1000
-            for kind in ("floor", "tool_call"):
-                paced = _wrk(base_url, _lua(work / f"{kind}-paced.lua", rows_path, key, kind, delay_ms))
-                results[f"{kind}_at_half_floor_rate"] = paced
+            for run in range(RUNS):
+                for kind in KINDS:
+                    paced = measure(kind, f"{kind}-paced-{run}", delay_ms, half_rate)
+                    results.setdefault(f"{kind}@half", []).append(paced)
         _report(results, half_rate)
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=20)
-        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+            server.wait(timeout=30)
+        connection.creation.destroy_test_db(TEST_DATABASE, verbosity=0)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _report(results: dict, half_rate: float) -> None:
-    print(f"gunicorn {WORKERS} sync workers, wrk 2 threads, {CONNECTIONS} connections, {SECONDS} s per run")
-    for name, r in results.items():
+def _report(results: dict[str, list[dict]], half_rate: float) -> None:
+    server = f"{WORKERS} gthread workers x {THREADS} threads" if THREADS > 1 else f"{WORKERS} sync workers"
+    print(
+        f"gunicorn {server}; {LOADGEN}, {CONNECTIONS} connections, {SECONDS} s per run, {RUNS} runs "
+        "(median [min-max])"
+    )
+
+    def spread(values: list[float], unit: str) -> str:
+        return f"{statistics.median(values):7.1f} {unit} [{min(values):.1f}-{max(values):.1f}]"
+
+    for name, runs in results.items():
+        failures = sum(r["non_2xx"] for r in runs)
         print(
-            f"{name:<28} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-            f"  non-2xx {r['non_2xx']} {r['socket_errors']}"
+            f"{name:<20} {spread([r['rps'] for r in runs], 'req/s')}  "
+            f"p50 {spread([r['p50'] for r in runs], 'ms')}  p99 {spread([r['p99'] for r in runs], 'ms')}"
+            + (f"  non-2xx {failures}" if failures else "")
+            + "".join(f"  {r['errors']}" for r in runs if r["errors"])
         )
-    share = results["tool_call"]["rps"] / results["floor"]["rps"]
-    p99 = results["tool_call_at_half_floor_rate"]["p99"]
-    print(
-        f"tool call throughput = {share:.0%} of the floor (target ≥ {FLOOR_SHARE:.0%}): "
-        f"{'PASS' if share >= FLOOR_SHARE else 'FAIL'}"
-    )
-    print(
-        f"tool call p99 at half the floor's rate ({half_rate:.0f} req/s) = {p99:.1f} ms "
-        f"(target < {P99_TARGET_MS:.0f} ms): {'PASS' if p99 < P99_TARGET_MS else 'FAIL'}"
-    )
-    print(json.dumps({k: {m: v for m, v in r.items() if m != "socket_errors"} for k, r in results.items()}))
+    floor = statistics.median(r["rps"] for r in results["floor"])
+    for kind in KINDS[1:]:
+        share = statistics.median(r["rps"] for r in results[kind]) / floor
+        p99 = statistics.median(r["p99"] for r in results[f"{kind}@half"])
+        print(
+            f"{kind:<14} throughput {share:4.0%} of the floor (target ≥ {FLOOR_SHARE:.0%}): "
+            f"{'PASS' if share >= FLOOR_SHARE else 'FAIL'};  p99 at {half_rate:.0f} req/s offered = "
+            f"{p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms): {'PASS' if p99 < P99_TARGET_MS else 'FAIL'}"
+        )
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

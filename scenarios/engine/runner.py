@@ -24,8 +24,10 @@ from typing import Any
 
 from scenarios.engine import expressions, templates
 from scenarios.engine.schema import NAME_ZIP_SLOTS
+from scenarios.engine.slots.variants import item_changes
 
 MAX_STEPS_PER_TURN = 40
+HANDOFF_REPLY = "I am passing your conversation to a colleague, who will take it from here."
 MAX_ATTEMPTS = 3  # failed answers to one prompt before a person takes over
 HISTORY_SIZE = 8
 HISTORY_CHARS = 500
@@ -34,6 +36,9 @@ HISTORY_CHARS = 500
 INTERACTIVE_KINDS = {"yes_no", "text"}
 FALLBACK_QUEUE = "general"
 DEFAULT_REASONS = ("no longer needed", "ordered by mistake")
+# Kinds whose extractor reads the products of the chosen items; a filled one also stores old → new
+# and the price difference as `results.<kind>` for the confirmation to list.
+PRODUCT_BOUND_KINDS = {"new_items"}
 
 
 @dataclass
@@ -130,6 +135,7 @@ class _Turn:
         self.env = env
         self.extract = env.extract or default_extract
         self.out = TurnOutcome(state=self.state)
+        self._products: dict | None = None
 
     # --- context -------------------------------------------------------------------------------
 
@@ -157,7 +163,7 @@ class _Turn:
                 rendered[name] = copy.deepcopy(value)
         return rendered
 
-    def slot_context(self):
+    def slot_context(self, kind: str = ""):
         from scenarios.engine.slots.base import SlotContext
 
         reasons = self.env.params.get("cancel_reasons")
@@ -168,7 +174,23 @@ class _Turn:
             if isinstance(reasons, list | tuple) and reasons
             else DEFAULT_REASONS,
             previous=dict(self.state["slots"]),
+            products=self.products() if kind in PRODUCT_BOUND_KINDS else {},
         )
+
+    def products(self) -> dict:
+        """The products of the chosen items of `results.order`, read through the gateway once per turn
+        (not kept in the state: availability is read fresh when the customer answers)."""
+        if self._products is None:
+            chosen = set(self.state["slots"].get("item_ids") or [])
+            items = (self.state["results"].get("order") or {}).get("items") or []
+            self._products = {}
+            for item in items:
+                product_id = item.get("product_id") if isinstance(item, dict) else None
+                if product_id and item.get("item_id") in chosen and product_id not in self._products:
+                    outcome = self.call("get_product_details", {"product_id": product_id})
+                    if outcome.status == "executed":
+                        self._products[product_id] = outcome.result
+        return self._products
 
     # --- tools ---------------------------------------------------------------------------------
 
@@ -191,6 +213,9 @@ class _Turn:
     def hand_off(self, queue: str, summary: str, detail: dict):
         outcome = self.call("transfer_to_human_agents", {"summary": summary})
         detail.update(queue=queue, summary=summary, transfer=outcome.status)
+        if not self.out.replies:
+            # The customer must never be left with an empty answer when a person takes over.
+            self.out.replies.append(HANDOFF_REPLY)
         self.out.handoff = {"queue": queue, "summary": summary}
         return ("end", "handed_off")
 
@@ -230,15 +255,23 @@ class _Turn:
             candidates = []
         else:
             candidates = [self.text, *reversed(self.state["history"][:-1])]
-        context = self.slot_context()
+        context = self.slot_context(kind)
+        question = self.render(step["prompt"])
         for position, text in enumerate(candidates):
             result = self.extract(kind, text, context=context)
+            if position == 0 and kind in PRODUCT_BOUND_KINDS and result.question:
+                # "There is no T-Shirt in green, size M; it is available in …" says more than the prompt.
+                question = result.question
             if result.status == "filled":
                 if kind == "name_zip":
                     for n in NAME_ZIP_SLOTS:
                         self.state["slots"][n] = result.value[n]
                 else:
                     self.state["slots"][slot] = result.value
+                if kind in PRODUCT_BOUND_KINDS:
+                    self.state["results"][kind] = item_changes(
+                        context.order, context.products, context.previous.get("item_ids") or [], result.value
+                    )
                 self.state["attempts"].pop(step_id, None)
                 if step_id not in self.state["visited"]:
                     self.state["visited"].append(step_id)
@@ -251,8 +284,8 @@ class _Turn:
                 return self.retry(step_id, step, question, detail) if waiting else self.ask(step_id, question)
         detail["status"] = "missing"
         if waiting:
-            return self.retry(step_id, step, self.render(step["prompt"]), detail)
-        return self.ask(step_id, self.render(step["prompt"]))
+            return self.retry(step_id, step, question, detail)
+        return self.ask(step_id, question)
 
     def do_tool(self, step_id: str, step: dict, waiting: bool, detail: dict):
         try:

@@ -16,6 +16,7 @@ SLOT_KINDS = (
     "payment_method",
     "address",
     "text",
+    "new_items",
 )
 # A `name_zip` collect fills three slots at once; every other kind fills the slot it names.
 NAME_ZIP_SLOTS = ("first_name", "last_name", "zip")

@@ -34,7 +34,9 @@ from scenarios.engine.schema import EDGE_FIELDS, NAME_ZIP_SLOTS, STEP_SCHEMAS, S
 
 _VALIDATORS = {name: Draft202012Validator(schema) for name, schema in STEP_SCHEMAS.items()}
 # Kinds whose extractor needs the order named by the `order_id` slot.
-ORDER_BOUND_KINDS = {"items"}
+ORDER_BOUND_KINDS = {"items", "new_items"}
+# Kinds whose extractor needs the items already chosen (the new variant of each).
+ITEM_BOUND_KINDS = {"new_items"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def step_reads(step: Mapping) -> set[str]:
                     names |= expressions.slots_read(rule["when"])
     if kind == "judge_evidence" or (kind == "collect" and step.get("kind") in ORDER_BOUND_KINDS):
         names.add("order_id")
+    if kind == "collect" and step.get("kind") in ITEM_BOUND_KINDS:
+        names.add("item_ids")
     return names
 
 

@@ -99,7 +99,10 @@ def complete_json(
     schema: dict,
     schema_name: str = "answer",
     tools: list[dict] | None = None,
+    parse=None,
 ) -> LLMResult:
+    """``parse(message, schema) -> dict`` replaces the default reading of the answer (the agent
+    needs the tool's name and free-text replies); it raises ``MalformedOutput`` to refuse one."""
     from scenarios.services.llm import llm_call_record
 
     if configuration is None:
@@ -143,7 +146,7 @@ def complete_json(
                 output_tokens += usage.completion_tokens or 0
             if not response.choices:
                 raise MalformedOutput("no choices")
-            data = _parse(response.choices[0].message, schema)
+            data = (parse or _parse)(response.choices[0].message, schema)
             outcome, error = Outcome.OK, None
             break
         except Exception as exc:  # classified, recorded, never raised: callers have fallbacks

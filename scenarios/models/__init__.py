@@ -19,3 +19,6 @@ __all__ = [
 from .flows import RoutingRule, ScenarioClause, ScenarioVersion, Turn, TurnStep
 
 __all__ += ["RoutingRule", "ScenarioClause", "ScenarioVersion", "Turn", "TurnStep"]
+from .scenario_tests import ScenarioTestCase, ScenarioTestResult, ScenarioTestRun  # noqa: E402
+
+__all__ += ["ScenarioTestCase", "ScenarioTestResult", "ScenarioTestRun"]

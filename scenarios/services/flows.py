@@ -21,16 +21,18 @@ from django.utils import timezone
 
 from aftersales.marketplace.tools import TOOLS
 from aftersales.models import Sop
-from aftersales.selectors.sops import sop_parameters
 from config.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from scenarios.engine import routing
+from scenarios.engine.agent import initial_state as agent_initial_state
 from scenarios.engine.runner import FlowEnvironment, ToolOutcome, TurnOutcome, initial_state, run_turn
 from scenarios.engine.validate import FlowError, validate_definition
 from scenarios.flows.selectors import flow_clause_ids, released_versions, routing_rules_for, sop_clause_ids
 from scenarios.identification.providers import IdentificationResult, identify
 from scenarios.models import Conversation, Scenario, ScenarioClause, ScenarioVersion, Turn, TurnStep
+from scenarios.services.agent import agent_turn_run, turn_claim, turn_refuse_if_claimed, turn_release
 from scenarios.services.conversations import conversation_end, conversation_hand_off
 from scenarios.services.gateway import VERIFYING_TOOLS, gateway_call
+from scenarios.sop_parameters import sop_parameters_in_force as sop_parameters
 
 Status = ScenarioVersion.Status
 MAX_CLARIFICATIONS = 2  # clarifying questions before a person takes over
@@ -230,10 +232,11 @@ def _identify(text: str, region_code: str, provider: str) -> tuple[Identificatio
 
 
 def _flow_active(conversation: Conversation) -> bool:
-    return conversation.scenario_version_id is not None and bool(conversation.state.get("flow"))
+    state = conversation.state
+    return conversation.scenario_version_id is not None and bool(state.get("flow") or state.get("agent"))
 
 
-def _gateway(conversation: Conversation, turn_index: int):
+def _gateway(conversation: Conversation, turn_index: int, source: str = "flow"):
     def call_tool(name, arguments, *, confirmed=False, idempotency_key=None) -> ToolOutcome:
         key = f"{conversation.pk}:{turn_index}:{idempotency_key}" if idempotency_key else None
         try:
@@ -243,7 +246,9 @@ def _gateway(conversation: Conversation, turn_index: int):
                 arguments=arguments,
                 confirmed=confirmed,
                 idempotency_key=key,
-                source="flow",
+                source=source,
+                # A flow runs under the turn's row lock; the agent runs with no lock held.
+                locked=source == "flow",
             )
         except DomainError as error:  # bad arguments rendered from slots: the flow's error branch
             return ToolOutcome("denied", None, error.code, "arguments", error.message)
@@ -312,7 +317,13 @@ def _run_flow(conversation: Conversation, version: ScenarioVersion, text: str, i
 def _close(conversation: Conversation, outcome: TurnOutcome) -> None:
     """End the conversation as the flow ended. A hand-off's transfer call already closed it in
     the gateway (with the region's default queue): the flow's own queue is the precise one."""
-    current = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+    # Only a transfer call can have closed it since the turn locked it open.
+    transferred = any(action["name"] == "transfer_to_human_agents" for action in outcome.actions)
+    current = (
+        Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+        if transferred
+        else Conversation.Status.OPEN
+    )
     if outcome.outcome == Conversation.Outcome.HANDED_OFF:
         handoff = outcome.handoff or {"queue": "", "summary": ""}
         if current == Conversation.Status.OPEN:
@@ -349,7 +360,7 @@ def _without_flow(
 
 
 def _public_state(conversation: Conversation, decision: str) -> dict:
-    flow = conversation.state.get("flow") or {}
+    flow = conversation.state.get("flow") or conversation.state.get("agent") or {}
     return {
         "decision": decision,
         "step": flow.get("step"),
@@ -361,8 +372,8 @@ def _public_state(conversation: Conversation, decision: str) -> dict:
 def conversation_message(
     *, conversation: Conversation, text: str, evidence: list | None = None, identifier: str = "embedded"
 ) -> TurnResult:
-    """One customer message: identify and route when no flow is active, run the flow one turn,
-    record the Turn and its steps."""
+    """One customer message: identify and route when no flow is active, run the flow (or the agent)
+    one turn, record the Turn and its steps."""
     started = time.perf_counter()
     if not conversation.is_open:
         raise InvalidTransition(f"{conversation} has ended.", code="conversation_ended")
@@ -371,13 +382,10 @@ def conversation_message(
         identification, identify_ms = _identify(text, conversation.region_id, identifier)
 
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("region", "api_client", "scenario_version__scenario")
-            .get(pk=conversation.pk)
-        )
+        conversation = _locked(conversation)
         if not conversation.is_open:
             raise InvalidTransition(f"{conversation} has ended.", code="conversation_ended")
+        turn_refuse_if_claimed(conversation)
         index = (conversation.turns.aggregate(n=Max("index"))["n"] or 0) + 1
         if evidence:
             conversation.state["evidence"] = (conversation.state.get("evidence", []) + list(evidence))[
@@ -400,46 +408,118 @@ def conversation_message(
             if chosen.action == routing.ROUTE:
                 version = ScenarioVersion.objects.select_related("scenario").get(pk=chosen.version_id)
                 conversation.scenario_version = version
-                conversation.state.update(flow=initial_state(), confidence=confidence)
+                fresh = agent_initial_state if version.kind == ScenarioVersion.Kind.AGENT else initial_state
+                conversation.state.update({version.kind: fresh(), "confidence": confidence})
                 scenario_key = version.scenario.key
-        if version is not None:
-            outcome = _run_flow(conversation, version, text, index)
-            conversation.state["flow"] = outcome.state
+        traced = {**identification.as_dict(), "duration_ms": identify_ms} if identification else {}
+        record = {
+            "index": index,
+            "text": text,
+            "version": version,
+            "scenario_key": scenario_key,
+            "confidence": confidence,
+            "decision": decision,
+            "identification": traced,
+            "started": started,
+        }
+        if version is not None and version.kind == ScenarioVersion.Kind.AGENT:
+            # No LLM call inside the row lock: claim the turn and commit; the agent runs below.
+            token = turn_claim(conversation, index)
+            conversation.save(update_fields=["state", "scenario_version", "updated"])
         else:
-            outcome = _without_flow(conversation, chosen, text, index)
-            decision = routing.HANDOFF if outcome.ended else routing.CLARIFY
-        conversation.save(update_fields=["state", "scenario_version", "updated"])
-        if outcome.ended:
-            _close(conversation, outcome)
-        state = _public_state(conversation, decision)
-        turn = Turn.objects.create(
-            conversation=conversation,
-            index=index,
-            customer_text=text,
-            reply=outcome.reply,
-            scenario_key=scenario_key or "",
-            scenario_version=version,
-            confidence=confidence,
-            decision=decision,
-            identification={**identification.as_dict(), "duration_ms": identify_ms} if identification else {},
-            state=state,
-            actions=outcome.actions,
-            handoff=outcome.handoff,
-            ended=outcome.ended,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            if version is not None:
+                outcome = _run_flow(conversation, version, text, index)
+                conversation.state["flow"] = outcome.state
+            else:
+                outcome = _without_flow(conversation, chosen, text, index)
+                record["decision"] = routing.HANDOFF if outcome.ended else routing.CLARIFY
+            conversation.save(update_fields=["state", "scenario_version", "updated"])
+            return _record_turn(conversation, outcome, **record)
+    return _agent_turn(conversation, version, text, token, record)
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("region", "api_client", "scenario_version__scenario")
+        .get(pk=conversation.pk)
+    )
+
+
+def _record_turn(
+    conversation: Conversation,
+    outcome: TurnOutcome,
+    *,
+    index: int,
+    text: str,
+    version: ScenarioVersion | None,
+    scenario_key: str | None,
+    confidence: float | None,
+    decision: str,
+    identification: dict,
+    started: float,
+) -> TurnResult:
+    """Under the row lock: close the conversation if the turn ended it, write the Turn and its steps."""
+    if outcome.ended:
+        _close(conversation, outcome)
+    state = _public_state(conversation, decision)
+    turn = Turn.objects.create(
+        conversation=conversation,
+        index=index,
+        customer_text=text,
+        reply=outcome.reply,
+        scenario_key=scenario_key or "",
+        scenario_version=version,
+        confidence=confidence,
+        decision=decision,
+        identification=identification,
+        state=state,
+        actions=outcome.actions,
+        handoff=outcome.handoff,
+        ended=outcome.ended,
+        duration_ms=round((time.perf_counter() - started) * 1000, 3),
+    )
+    TurnStep.objects.bulk_create(
+        TurnStep(
+            turn=turn,
+            position=position,
+            step_id=step.step,
+            type=step.type,
+            clause=step.clause,
+            detail=step.detail,
+            duration_ms=step.duration_ms,
         )
-        TurnStep.objects.bulk_create(
-            TurnStep(
-                turn=turn,
-                position=position,
-                step_id=step.step,
-                type=step.type,
-                clause=step.clause,
-                detail=step.detail,
-                duration_ms=step.duration_ms,
-            )
-            for position, step in enumerate(outcome.steps, start=1)
-        )
+        for position, step in enumerate(outcome.steps, start=1)
+    )
     return TurnResult(
         outcome.reply, scenario_key, confidence, state, outcome.actions, outcome.handoff, outcome.ended
     )
+
+
+# ---------------------------------------------------------------------------- agent turns
+
+
+def _agent_turn(
+    conversation: Conversation, version: ScenarioVersion, text: str, token: str, record: dict
+) -> TurnResult:
+    """Run the agent with no lock held (the turn is claimed), then lock again to write its outcome."""
+    try:
+        outcome = agent_turn_run(
+            conversation=conversation,
+            version=version,
+            text=text,
+            call_tool=_gateway(conversation, record["index"], source="agent"),
+        )
+    except BaseException:
+        with transaction.atomic():  # never leave the conversation claimed by a turn that died
+            locked = _locked(conversation)
+            if (locked.state.get("turn_claim") or {}).get("token") == token:
+                locked.state.pop("turn_claim")
+                locked.save(update_fields=["state", "updated"])
+        raise
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        turn_release(conversation, token)
+        conversation.state["agent"] = outcome.state
+        conversation.save(update_fields=["state", "updated"])
+        return _record_turn(conversation, outcome, **record)

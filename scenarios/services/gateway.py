@@ -39,12 +39,11 @@ from typing import Any
 
 import structlog
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from jsonschema import Draft202012Validator
 
 from aftersales.marketplace.tools import TOOLS, ToolError, ToolSpec
 from aftersales.models import Order, OrderItem, PaymentMethod, PaymentTransaction, TransactionType
-from aftersales.selectors.sops import sop_parameters
 from config.errors import Conflict, DomainError, NotFound, ValidationFailed
 from scenarios.models import Conversation, ToolCall
 from scenarios.services.conversations import (
@@ -52,6 +51,7 @@ from scenarios.services.conversations import (
     conversation_hand_off,
     conversation_verify_customer,
 )
+from scenarios.sop_parameters import sop_parameters_in_force as sop_parameters
 
 logger = structlog.get_logger(__name__)
 
@@ -157,8 +157,32 @@ def _replay(scope: str, key: str, request_hash: str) -> GatewayResult | None:
 # ---------------------------------------------------------------------------------- the guard
 
 
-def _owner(model, pk: str) -> str | None:
-    return model.objects.filter(pk=pk).values_list("customer_id", flat=True).first()
+# The records whose owner the guard checks: argument → (model, label).
+OWNED_RECORDS = {"order_id": (Order, "order"), "payment_method_id": (PaymentMethod, "payment method")}
+
+
+def _current(conversation: Conversation, arguments: dict, *, locked: bool) -> Conversation:
+    """The conversation under its row lock (taken here unless the caller holds it), read after the
+    lock was granted, with its last call's seq (``last_seq``) and the owner of each record the
+    arguments name (``owner_<argument>``) in the same round trip.
+
+    Two statements when the lock is taken here: a statement that waits for the lock still reads in
+    the snapshot from before the wait, and would miss the seq its predecessor just committed."""
+    if not locked:
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").get()
+    annotations = {
+        "last_seq": Subquery(
+            ToolCall.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+        ),
+        **{
+            f"owner_{argument}": Subquery(
+                model.objects.filter(pk=arguments[argument]).values("customer_id")[:1]
+            )
+            for argument, (model, _) in OWNED_RECORDS.items()
+            if isinstance(arguments.get(argument), str)
+        },
+    }
+    return Conversation.objects.annotate(**annotations).get(pk=conversation.pk)
 
 
 def _ownership(conversation: Conversation, arguments: dict) -> Denial | None:
@@ -167,12 +191,9 @@ def _ownership(conversation: Conversation, arguments: dict) -> Denial | None:
     if "user_id" in arguments and arguments["user_id"] != customer_id:
         others.append(f"user {arguments['user_id']}")
     # A record that does not exist is not another customer's: the tool answers "... not found".
-    for argument, model, label in (
-        ("order_id", Order, "order"),
-        ("payment_method_id", PaymentMethod, "payment method"),
-    ):
+    for argument, (_, label) in OWNED_RECORDS.items():
         if argument in arguments:
-            owner = _owner(model, arguments[argument])
+            owner = getattr(conversation, f"owner_{argument}", None)
             if owner is not None and owner != customer_id:
                 others.append(f"{label} {arguments[argument]}")
     if others:
@@ -308,11 +329,16 @@ def _after(conversation: Conversation, spec: ToolSpec, arguments: dict, result: 
     return None
 
 
+def _changes(spec: ToolSpec) -> bool:
+    """Whether the call may change data: a write, a verification, a hand-off."""
+    return spec.kind != "read" or spec.name in VERIFYING_TOOLS
+
+
 def _execute(conversation: Conversation, spec: ToolSpec, arguments: dict, call: ToolCall) -> None:
     # A savepoint where the call changes something (a write, a verification, a hand-off): a failing
     # tool leaves the call's own transaction (and its claim) usable. A plain read changes nothing and
     # its refusals are Python exceptions, so it saves the two round trips.
-    changes = spec.kind != "read" or spec.name in VERIFYING_TOOLS
+    changes = _changes(spec)
     try:
         with transaction.atomic() if changes else nullcontext():
             result = spec.function(**arguments)
@@ -352,8 +378,10 @@ def gateway_call(
     confirmed: bool = False,
     idempotency_key: str | None = None,
     source: str = ToolCall.Source.API,
+    locked: bool = False,
 ) -> GatewayResult:
-    """Validate, guard, execute and record one tool call in ``conversation`` (see the module doc)."""
+    """Validate, guard, execute and record one tool call in ``conversation`` (see the module doc).
+    ``locked``: the caller holds the conversation's row lock in the open transaction (a flow turn)."""
     started = time.perf_counter()
     spec = _tool(name, arguments)
     if spec.kind == "write" and not idempotency_key:
@@ -365,14 +393,17 @@ def gateway_call(
     if idempotency_key and (replay := _replay(scope, idempotency_key, request_hash)):
         return replay
 
-    with transaction.atomic():
+    # A read without a key changes nothing but its own record: inside a caller's transaction (a
+    # flow turn) it needs no savepoint, and its record is written once, with its outcome, at the
+    # end (every other call's record goes in first: it claims the key and dates the events after).
+    plain = not _changes(spec) and not idempotency_key
+    with transaction.atomic(savepoint=not plain):
         # Calls of one conversation serialise here: the sequence number, the verified customer and
         # the open status are read and changed under this lock. No LLM is ever called inside it.
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        last = conversation.tool_calls.aggregate(last=Max("seq"))["last"] or 0
+        conversation = _current(conversation, arguments, locked=locked)
         call = ToolCall(
             conversation=conversation,
-            seq=last + 1,
+            seq=(conversation.last_seq or 0) + 1,
             name=name,
             arguments=arguments,
             confirmed=bool(confirmed),
@@ -382,24 +413,28 @@ def gateway_call(
             idempotency_key=idempotency_key or None,
             request_hash=request_hash,
         )
-        # The row goes in first, so that its time is the call's start (before the events the call
-        # causes) and so that it claims the key: a concurrent holder of the same key makes this insert
-        # wait for its commit, then fail, and this call replays the holder's row.
-        try:
-            # Only a keyed insert can collide (the sequence is ours under the lock): only it needs the
-            # savepoint that keeps the transaction usable for the replay.
-            with transaction.atomic() if idempotency_key else nullcontext():
-                call.save()
-        except IntegrityError:
-            replay = _replay(scope, idempotency_key, request_hash) if idempotency_key else None
-            if replay is None:
-                raise
-            return replay
+        if not plain:
+            # The row goes in first, so that its time is the call's start (before the events the call
+            # causes) and so that it claims the key: a concurrent holder of the same key makes this insert
+            # wait for its commit, then fail, and this call replays the holder's row.
+            try:
+                # Only a keyed insert can collide (the sequence is ours under the lock): only it needs the
+                # savepoint that keeps the transaction usable for the replay.
+                with transaction.atomic() if idempotency_key else nullcontext():
+                    call.save()
+            except IntegrityError:
+                replay = _replay(scope, idempotency_key, request_hash) if idempotency_key else None
+                if replay is None:
+                    raise
+                return replay
         denial = _guard(conversation, spec, arguments, bool(confirmed))
         if denial:
             _deny(call, denial)
         else:
             _execute(conversation, spec, arguments, call)
         call.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        call.save(update_fields=OUTCOME_FIELDS)
+        if plain:
+            call.save()
+        else:
+            call.save(update_fields=OUTCOME_FIELDS)
     return GatewayResult.of(call)

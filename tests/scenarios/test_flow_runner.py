@@ -136,3 +136,29 @@ def test_run_turn__flow_loops_without_waiting__stopped_by_the_step_budget():
         MAX_STEPS_PER_TURN + 1,
     )
     assert [c[0] for c in gateway.calls] == ["transfer_to_human_agents"]
+
+
+def test_run_turn__handoff_step_without_earlier_reply__customer_told_a_person_takes_over():
+    # given a flow whose first step hands off to a person
+    flow = {
+        "start": "to_human",
+        "steps": {
+            "to_human": {
+                "type": "handoff",
+                "clause": "X-9",
+                "queue": "claims",
+                "reason": "Customer wants a person.",
+            },
+        },
+    }
+    gateway = Gateway()
+
+    # when the customer writes
+    outcome = run_turn(flow, None, "a person please", env(gateway))
+
+    # then the transfer is made and the customer is not left with an empty answer
+    assert gateway.calls == [
+        ("transfer_to_human_agents", {"summary": "Customer wants a person."}, False, None)
+    ]
+    assert outcome.handoff == {"queue": "claims", "summary": "Customer wants a person."}
+    assert outcome.reply == "I am passing your conversation to a colleague, who will take it from here."

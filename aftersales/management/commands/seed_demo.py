@@ -5,6 +5,7 @@ from aftersales.marketplace.demo import marketplace_seed_demo
 from aftersales.sops.demo import sops_seed_demo
 from scenarios.demo import scenarios_seed_demo
 from scenarios.flows.demo import flows_seed_demo
+from scenarios.scenario_tests_demo import scenario_tests_seed_demo
 
 
 class Command(BaseCommand):
@@ -26,4 +27,6 @@ class Command(BaseCommand):
         self.stdout.write(f"scenarios: {scenarios}")
         flows = flows_seed_demo(actor=users[DEMO_ADMIN])
         self.stdout.write(f"flows released: {', '.join(flows)}" if flows else "flows: already released")
+        cases = scenario_tests_seed_demo(actor=users[DEMO_ADMIN])
+        self.stdout.write(f"scenario test cases: {cases}")
         self.stdout.write(self.style.SUCCESS("demo data ready"))

@@ -9,7 +9,9 @@ Values per kind: `order_id` "#W2611340"; `email` lower-cased; `name_zip` {first_
 `items` list of item ids of `context.order` (an id twice when the order has that item twice and the
 customer names both); `yes_no` True/False; `cancel_reason` one of `context.allowed_reasons`;
 `payment_method` a payment method id; `address` {address1, address2, city, state, country, zip};
-`text` the stripped message. Candidates are values of the same kind (item ids, payment method ids …).
+`text` the stripped message; `new_items` list of item ids of `context.products`: an available variant
+of the same product per id of the `item_ids` slot, aligned with it. Candidates are values of the same
+kind (item ids, payment method ids …).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .base import SlotContext, SlotResult, bounded
 from .identity import extract_email, extract_name_zip, extract_order_id
 from .items import extract_items
 from .payment import extract_payment_method
+from .variants import extract_new_items
 
 EXTRACTORS: dict[str, Callable[[str, SlotContext], SlotResult]] = {
     "order_id": extract_order_id,
@@ -33,6 +36,7 @@ EXTRACTORS: dict[str, Callable[[str, SlotContext], SlotResult]] = {
     "payment_method": extract_payment_method,
     "address": extract_address,
     "text": extract_text,
+    "new_items": extract_new_items,
 }
 KINDS = frozenset(EXTRACTORS)
 

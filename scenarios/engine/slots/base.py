@@ -36,6 +36,8 @@ class SlotContext:
     customer: dict | None = None
     allowed_reasons: tuple | list = ("no longer needed", "ordered by mistake")
     previous: dict = field(default_factory=dict)
+    # product_id → product {name, product_id, variants: {item_id: {item_id, options, available, price}}}
+    products: dict = field(default_factory=dict)
 
 
 def filled(value: Any) -> SlotResult:
