@@ -79,7 +79,7 @@ def test_complete_json__500_then_answer__retried_once_ok(llm_configuration, scri
 
     result = _call(llm_configuration)
 
-    assert result.ok
+    assert (result.ok, result.data) == (True, {"ok": True})
     assert LLMCall.objects.values_list("outcome", "attempts").get() == ("ok", 2)
 
 
