@@ -1,6 +1,17 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with empty per-process caches keyed by primary key: a rolled-back test
+    gives its primary keys back on SQLite, and the next test's version 1 is another version."""
+    from scenarios.flows.selectors import _version_left_draft
+
+    _version_left_draft.cache_clear()
+    yield
+    _version_left_draft.cache_clear()
+
+
 @pytest.fixture
 def regions(db):
     from aftersales.models import Region

@@ -22,6 +22,7 @@ from scenarios.api.conversation_serializers import (
     ToolCallExecutedSerializer,
     ToolCallRequestSerializer,
 )
+from scenarios.models import Conversation
 from scenarios.services.conversations import conversation_feedback, conversation_open
 from scenarios.services.gateway import gateway_call
 from scenarios.trace import conversation_for_regions, conversation_trace
@@ -90,7 +91,6 @@ class ConversationToolCallView(ApiView):
         summary="Call a tool through the policy guard",
     )
     def post(self, request, conversation_id):
-        conversation = conversation_for_regions(conversation_id, self.api_client_region_codes)
         payload = ToolCallRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -100,7 +100,10 @@ class ConversationToolCallView(ApiView):
                 code="invalid_idempotency_key",
             )
         outcome = gateway_call(
-            conversation=conversation,
+            # A reference: the gateway reads the conversation, scoped to the client's regions, in the
+            # statement that claims the call.
+            conversation=Conversation(pk=conversation_id),
+            region_codes=self.api_client_region_codes,
             name=payload.validated_data["name"],
             arguments=payload.validated_data["arguments"],
             confirmed=payload.validated_data["confirmed"],

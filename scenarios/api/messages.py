@@ -12,8 +12,8 @@ from config.api.base import ApiView
 from config.api.schema import error_response
 from scenarios.api.identification_serializers import EvidenceItemSerializer
 from scenarios.engine.schema import FLOW_SCHEMA
+from scenarios.models import Conversation
 from scenarios.services.flows import conversation_message
-from scenarios.trace import conversation_for_regions
 
 MAX_TEXT = 2000
 
@@ -64,11 +64,12 @@ class ConversationMessageView(ApiView):
         summary="Send the customer's message: one turn of the routed scenario's flow",
     )
     def post(self, request, conversation_id):
-        conversation = conversation_for_regions(conversation_id, self.api_client_region_codes)
         payload = MessageRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         result = conversation_message(
-            conversation=conversation,
+            # A reference: the turn reads the conversation once, under its lock, in the client's regions.
+            conversation=Conversation(pk=conversation_id),
+            region_codes=self.api_client_region_codes,
             text=payload.validated_data["text"],
             evidence=payload.validated_data.get("evidence", []),
         )

@@ -4,12 +4,15 @@ coverage. Shared by the services, the admin and the seeding."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from django.db.models import Max, Q
 
 from aftersales.models import Sop, SopVersion
 from scenarios.engine import routing
 from scenarios.models import RoutingRule, ScenarioVersion
+
+CACHED_VERSIONS = 256  # scenario versions in use at once, with room to spare
 
 
 def _newest_version(sop: Sop) -> SopVersion | None:
@@ -57,6 +60,20 @@ def routing_rules_for(region_code: str, channel: str) -> list[routing.Rule]:
         )
         for row in rows
     ]
+
+
+@lru_cache(maxsize=CACHED_VERSIONS)
+def _version_left_draft(pk: int) -> ScenarioVersion | None:
+    version = ScenarioVersion.objects.select_related("scenario").filter(pk=pk).first()
+    return None if version is None or version.status == ScenarioVersion.Status.DRAFT else version
+
+
+def scenario_version_cached(pk: int) -> ScenarioVersion:
+    """A scenario version with its scenario, for the runtime. A version that left draft is
+    immutable (definition, kind, SOP, instructions; the scenario's key never changes), so it is
+    read once per process; only its ``status`` may be stale, and the runtime never reads it there.
+    A draft is read each time. Treat the result as read-only: it is shared."""
+    return _version_left_draft(pk) or ScenarioVersion.objects.select_related("scenario").get(pk=pk)
 
 
 def released_versions(scenario_keys=None) -> dict[str, int]:

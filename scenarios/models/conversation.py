@@ -70,6 +70,11 @@ class Conversation(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     resolved_by_customer = models.BooleanField(null=True, blank=True)
+    # Counters of the conversation's tool calls and turns: the next ToolCall.seq / Turn.index is
+    # taken by incrementing them, so that taking the row lock, the sequence number and the fields the
+    # guard needs is one statement (UPDATE ... RETURNING), not a lock plus a MAX() read.
+    tool_call_count = models.PositiveIntegerField(default=0, editable=False)
+    turn_count = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)

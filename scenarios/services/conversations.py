@@ -6,6 +6,8 @@ is not allowed) and each change writes a ConversationEvent, the business audit t
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -96,31 +98,54 @@ def _close(conversation: Conversation, actor, outcome: str, kind: str, **fields)
     return conversation
 
 
-@transaction.atomic
+def _atomic(locked: bool):
+    # ``locked``: the caller holds the conversation's row lock in its open transaction and saw it
+    # open, so the change cannot fail on its status: it needs no savepoint of its own (a flow turn
+    # saves the two round trips; should anything fail, the whole turn rolls back).
+    return nullcontext() if locked else transaction.atomic()
+
+
 def conversation_hand_off(
-    *, actor=None, conversation: Conversation, queue: str, summary: str
+    *, actor=None, conversation: Conversation, queue: str, summary: str, locked: bool = False
 ) -> Conversation:
     """End the bot's part: a human agent of ``queue`` takes over with ``summary``."""
-    return _close(
-        conversation,
-        actor,
-        Outcome.HANDED_OFF,
-        ConversationEvent.Kind.HANDED_OFF,
-        handoff_queue=queue or DEFAULT_HANDOFF_QUEUE,
-        handoff_summary=summary,
-    )
+    with _atomic(locked):
+        return _close(
+            conversation,
+            actor,
+            Outcome.HANDED_OFF,
+            ConversationEvent.Kind.HANDED_OFF,
+            handoff_queue=queue or DEFAULT_HANDOFF_QUEUE,
+            handoff_summary=summary,
+        )
 
 
 @transaction.atomic
+def conversation_requeue(*, actor=None, conversation: Conversation, queue: str) -> bool:
+    """Move a handed-off conversation to ``queue``. A flow's hand-off step names a precise queue, but
+    its transfer call closed the conversation with the region's default one. Returns whether it moved;
+    a conversation not handed off, or already in ``queue``, is left as it is and nothing is written."""
+    moved = (
+        Conversation.objects.filter(pk=conversation.pk, outcome=Outcome.HANDED_OFF)
+        .exclude(handoff_queue=queue)
+        .update(handoff_queue=queue, updated=timezone.now())
+    )
+    if moved:
+        conversation.handoff_queue = queue
+        _event(conversation, ConversationEvent.Kind.HANDED_OFF, actor, handoff_queue=queue, requeued=True)
+    return bool(moved)
+
+
 def conversation_end(
-    *, actor=None, conversation: Conversation, outcome: str = Outcome.RESOLVED
+    *, actor=None, conversation: Conversation, outcome: str = Outcome.RESOLVED, locked: bool = False
 ) -> Conversation:
     if outcome not in (Outcome.RESOLVED, Outcome.ABANDONED):
         raise ValidationFailed(
             f"A conversation ends as resolved or abandoned, not {outcome!r}.",
             details={"outcome": [outcome]},
         )
-    return _close(conversation, actor, outcome, ConversationEvent.Kind.ENDED)
+    with _atomic(locked):
+        return _close(conversation, actor, outcome, ConversationEvent.Kind.ENDED)
 
 
 @transaction.atomic

@@ -26,13 +26,20 @@ from scenarios.engine import routing
 from scenarios.engine.agent import initial_state as agent_initial_state
 from scenarios.engine.runner import FlowEnvironment, ToolOutcome, TurnOutcome, initial_state, run_turn
 from scenarios.engine.validate import FlowError, validate_definition
-from scenarios.flows.selectors import flow_clause_ids, released_versions, routing_rules_for, sop_clause_ids
+from scenarios.flows.selectors import (
+    flow_clause_ids,
+    released_versions,
+    routing_rules_for,
+    scenario_version_cached,
+    sop_clause_ids,
+)
 from scenarios.identification.providers import IdentificationResult, identify
 from scenarios.models import Conversation, Scenario, ScenarioClause, ScenarioVersion, Turn, TurnStep
 from scenarios.services.agent import agent_turn_run, turn_claim, turn_refuse_if_claimed, turn_release
-from scenarios.services.conversations import conversation_end, conversation_hand_off
+from scenarios.services.conversations import conversation_end, conversation_hand_off, conversation_requeue
 from scenarios.services.gateway import VERIFYING_TOOLS, gateway_call
 from scenarios.sop_parameters import sop_parameters_in_force as sop_parameters
+from scenarios.trace import conversation_for_regions
 
 Status = ScenarioVersion.Status
 MAX_CLARIFICATIONS = 2  # clarifying questions before a person takes over
@@ -277,6 +284,7 @@ def _judge(conversation: Conversation, scenario_key: str):
                 claim=claim,
                 evidence=items,
                 judge_name="embedded",  # an LLM judge would run inside the turn's row lock
+                customer_id=conversation.customer_id or "",  # the verified customer's orders, any region
             )
         except (NotFound, ValidationError) as error:
             # No order, or nothing to judge: a person looks, the flow's default branch.
@@ -328,14 +336,12 @@ def _close(conversation: Conversation, outcome: TurnOutcome) -> None:
         handoff = outcome.handoff or {"queue": "", "summary": ""}
         if current == Conversation.Status.OPEN:
             conversation_hand_off(
-                conversation=conversation, queue=handoff["queue"], summary=handoff["summary"]
+                conversation=conversation, queue=handoff["queue"], summary=handoff["summary"], locked=True
             )
         elif handoff["queue"]:
-            Conversation.objects.filter(pk=conversation.pk, outcome=Conversation.Outcome.HANDED_OFF).update(
-                handoff_queue=handoff["queue"]
-            )
+            conversation_requeue(conversation=conversation, queue=handoff["queue"])
     elif current == Conversation.Status.OPEN:
-        conversation_end(conversation=conversation, outcome=outcome.outcome)
+        conversation_end(conversation=conversation, outcome=outcome.outcome, locked=True)
 
 
 def _without_flow(
@@ -370,23 +376,37 @@ def _public_state(conversation: Conversation, decision: str) -> dict:
 
 
 def conversation_message(
-    *, conversation: Conversation, text: str, evidence: list | None = None, identifier: str = "embedded"
+    *,
+    conversation: Conversation,
+    text: str,
+    evidence: list | None = None,
+    identifier: str = "embedded",
+    region_codes=None,
 ) -> TurnResult:
     """One customer message: identify and route when no flow is active, run the flow (or the agent)
-    one turn, record the Turn and its steps."""
+    one turn, record the Turn and its steps.
+
+    ``region_codes`` (the API): ``conversation`` is only a reference by primary key to a
+    conversation that must be in one of these regions (404 otherwise), read once, under the lock.
+    The embedded identifier is then run under the lock too: it is local CPU work of milliseconds.
+    An LLM identifier never is (it may take its whole timeout): the conversation is read first and
+    the scenario identified before the lock is taken."""
     started = time.perf_counter()
-    if not conversation.is_open:
-        raise InvalidTransition(f"{conversation} has ended.", code="conversation_ended")
     identification, identify_ms = (None, 0.0)
-    if not _flow_active(conversation):
-        identification, identify_ms = _identify(text, conversation.region_id, identifier)
+    if region_codes is None or identifier != "embedded":
+        if region_codes is not None:
+            conversation = conversation_for_regions(conversation.pk, region_codes)
+        if not conversation.is_open:
+            raise InvalidTransition(f"{conversation} has ended.", code="conversation_ended")
+        if not _flow_active(conversation):
+            identification, identify_ms = _identify(text, conversation.region_id, identifier)
 
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = _locked(conversation, region_codes)
         if not conversation.is_open:
             raise InvalidTransition(f"{conversation} has ended.", code="conversation_ended")
         turn_refuse_if_claimed(conversation)
-        index = (conversation.turns.aggregate(n=Max("index"))["n"] or 0) + 1
+        index = conversation.turn_count + 1  # the counter read under the lock: no MAX() over turns
         if evidence:
             conversation.state["evidence"] = (conversation.state.get("evidence", []) + list(evidence))[
                 -MAX_EVIDENCE:
@@ -395,7 +415,7 @@ def conversation_message(
             decision, version = Turn.Decision.CONTINUE, conversation.scenario_version
             scenario_key, confidence = version.scenario.key, conversation.state.get("confidence")
         else:
-            if identification is None:  # a concurrent turn ended the flow meanwhile
+            if identification is None:  # not identified before the lock, or a concurrent turn ended the flow
                 identification, identify_ms = _identify(text, conversation.region_id, "embedded")
             scenario_key, confidence = identification.scenario, float(identification.confidence)
             chosen = routing.route(
@@ -406,7 +426,7 @@ def conversation_message(
             )
             decision, version = chosen.action, None
             if chosen.action == routing.ROUTE:
-                version = ScenarioVersion.objects.select_related("scenario").get(pk=chosen.version_id)
+                version = scenario_version_cached(chosen.version_id)
                 conversation.scenario_version = version
                 fresh = agent_initial_state if version.kind == ScenarioVersion.Kind.AGENT else initial_state
                 conversation.state.update({version.kind: fresh(), "confidence": confidence})
@@ -433,17 +453,27 @@ def conversation_message(
             else:
                 outcome = _without_flow(conversation, chosen, text, index)
                 record["decision"] = routing.HANDOFF if outcome.ended else routing.CLARIFY
-            conversation.save(update_fields=["state", "scenario_version", "updated"])
+            # The turn's tool calls counted their sequence numbers on this locked row in memory.
+            conversation.turn_count = index
+            conversation.save(
+                update_fields=["state", "scenario_version", "turn_count", "tool_call_count", "updated"]
+            )
             return _record_turn(conversation, outcome, **record)
     return _agent_turn(conversation, version, text, token, record)
 
 
-def _locked(conversation: Conversation) -> Conversation:
-    return (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("region", "api_client", "scenario_version__scenario")
-        .get(pk=conversation.pk)
-    )
+def _locked(conversation: Conversation, region_codes=None) -> Conversation:
+    """The conversation read under its row lock (with ``region_codes``: only if it is in one of them,
+    else 404). Its scenario version comes from the per-process cache of immutable versions."""
+    locked = Conversation.objects.select_for_update()
+    if region_codes is not None:
+        locked = locked.filter(region_id__in=region_codes)
+    found = locked.filter(pk=conversation.pk).first()
+    if found is None:
+        raise NotFound(f"No conversation {conversation.pk}.", code="conversation_not_found")
+    if found.scenario_version_id is not None:
+        found.scenario_version = scenario_version_cached(found.scenario_version_id)
+    return found
 
 
 def _record_turn(
@@ -521,5 +551,6 @@ def _agent_turn(
         conversation = _locked(conversation)
         turn_release(conversation, token)
         conversation.state["agent"] = outcome.state
-        conversation.save(update_fields=["state", "updated"])
+        conversation.turn_count = record["index"]  # the claim kept every other turn out meanwhile
+        conversation.save(update_fields=["state", "turn_count", "updated"])
         return _record_turn(conversation, outcome, **record)

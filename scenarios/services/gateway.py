@@ -38,8 +38,7 @@ from functools import cache
 from typing import Any
 
 import structlog
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from jsonschema import Draft202012Validator
 
 from aftersales.marketplace.tools import TOOLS, ToolError, ToolSpec
@@ -52,6 +51,7 @@ from scenarios.services.conversations import (
     conversation_verify_customer,
 )
 from scenarios.sop_parameters import sop_parameters_in_force as sop_parameters
+from scenarios.trace import conversation_for_regions
 
 logger = structlog.get_logger(__name__)
 
@@ -161,28 +161,65 @@ def _replay(scope: str, key: str, request_hash: str) -> GatewayResult | None:
 OWNED_RECORDS = {"order_id": (Order, "order"), "payment_method_id": (PaymentMethod, "payment method")}
 
 
-def _current(conversation: Conversation, arguments: dict, *, locked: bool) -> Conversation:
-    """The conversation under its row lock (taken here unless the caller holds it), read after the
-    lock was granted, with its last call's seq (``last_seq``) and the owner of each record the
-    arguments name (``owner_<argument>``) in the same round trip.
+def _claim(conversation: Conversation, arguments: dict, *, locked: bool, region_codes=None) -> Conversation:
+    """Take the call's sequence number and bring onto ``conversation`` what the guard reads: its
+    status, verified customer and region as they are now, and the owner of each record the
+    arguments name (``owner_<argument>``).
 
-    Two statements when the lock is taken here: a statement that waits for the lock still reads in
-    the snapshot from before the wait, and would miss the seq its predecessor just committed."""
-    if not locked:
-        Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").get()
-    annotations = {
-        "last_seq": Subquery(
-            ToolCall.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("seq")[:1]
-        ),
-        **{
-            f"owner_{argument}": Subquery(
-                model.objects.filter(pk=arguments[argument]).values("customer_id")[:1]
+    Unlocked: one statement, ``UPDATE ... SET tool_call_count = tool_call_count + 1 RETURNING``. The
+    UPDATE takes the row lock (held to the end of the caller's transaction, if any) and, having
+    waited for it, returns the row as the previous holder committed it — so the counter never
+    repeats. (The owners are subqueries read in the statement's snapshot; an order or payment
+    method never changes owner, so that is safe.) With ``region_codes`` the conversation must be in
+    one of them, else it does not exist for the caller (404, as for every conversation endpoint).
+
+    Locked (a flow turn holds the lock and read the row under it): the counter is incremented in
+    memory and written back with the turn; only the owners are read."""
+    owned = [
+        (argument, model)
+        for argument, (model, _) in OWNED_RECORDS.items()
+        if isinstance(arguments.get(argument), str)
+    ]
+    # Identifiers only (from the models' metadata) go into the SQL text; every value is a parameter.
+    owners = [
+        f'(SELECT "{model._meta.get_field("customer").column}" FROM "{model._meta.db_table}" '  # noqa: S608
+        f'WHERE "{model._meta.pk.column}" = %s)'
+        for _, model in owned
+    ]
+    owner_params = [arguments[argument] for argument, _ in owned]
+    table, pk = Conversation._meta.db_table, Conversation._meta.pk
+    with connection.cursor() as cursor:
+        if locked:
+            conversation.tool_call_count += 1
+            values = ()
+            if owners:
+                cursor.execute("SELECT " + ", ".join(owners), owner_params)
+                values = cursor.fetchone()
+        else:
+            where, params = f'"{pk.column}" = %s', [pk.get_db_prep_value(conversation.pk, connection)]
+            if region_codes is not None:
+                codes = sorted(region_codes) or [""]
+                where += f' AND "region_id" IN ({", ".join(["%s"] * len(codes))})'
+                params += codes
+            returning = ", ".join(
+                ['"tool_call_count", "status", "customer_id", "region_id", "api_client_id"', *owners]
             )
-            for argument, (model, _) in OWNED_RECORDS.items()
-            if isinstance(arguments.get(argument), str)
-        },
-    }
-    return Conversation.objects.annotate(**annotations).get(pk=conversation.pk)
+            increment = f'UPDATE "{table}" SET "tool_call_count" = "tool_call_count" + 1'  # noqa: S608
+            cursor.execute(f"{increment} WHERE {where} RETURNING {returning}", params + owner_params)
+            row = cursor.fetchone()
+            if row is None:
+                raise NotFound(f"No conversation {conversation.pk}.", code="conversation_not_found")
+            (
+                conversation.tool_call_count,
+                conversation.status,
+                conversation.customer_id,
+                conversation.region_id,
+                conversation.api_client_id,
+            ) = row[:5]
+            values = row[5:]
+    for (argument, _), owner in zip(owned, values, strict=True):
+        setattr(conversation, f"owner_{argument}", owner)
+    return conversation
 
 
 def _ownership(conversation: Conversation, arguments: dict) -> Denial | None:
@@ -379,31 +416,41 @@ def gateway_call(
     idempotency_key: str | None = None,
     source: str = ToolCall.Source.API,
     locked: bool = False,
+    region_codes=None,
 ) -> GatewayResult:
     """Validate, guard, execute and record one tool call in ``conversation`` (see the module doc).
-    ``locked``: the caller holds the conversation's row lock in the open transaction (a flow turn)."""
+
+    ``locked``: the caller holds the conversation's row lock in the open transaction (a flow turn).
+    ``region_codes`` (the API): ``conversation`` is only a reference by primary key, which must name a
+    conversation in one of these regions (404 ``conversation_not_found`` otherwise); its fields are
+    read here, in the statement that claims the call (none is read twice)."""
     started = time.perf_counter()
     spec = _tool(name, arguments)
     if spec.kind == "write" and not idempotency_key:
         raise ValidationFailed(
             f"{name} changes data: send an Idempotency-Key.", code="idempotency_key_required"
         )
+    if idempotency_key and region_codes is not None:
+        # The key's scope (the conversation's client) is needed before the claim, for the replay.
+        conversation, region_codes = conversation_for_regions(conversation.pk, region_codes), None
     scope = _key_scope(conversation)
     request_hash = _request_hash(conversation, name, arguments, bool(confirmed)) if idempotency_key else ""
     if idempotency_key and (replay := _replay(scope, idempotency_key, request_hash)):
         return replay
 
-    # A read without a key changes nothing but its own record: inside a caller's transaction (a
-    # flow turn) it needs no savepoint, and its record is written once, with its outcome, at the
-    # end (every other call's record goes in first: it claims the key and dates the events after).
+    # A read without a key changes nothing but its own record. It runs in no transaction of its own
+    # (in the caller's, if any): its claim commits at once, so it does not hold the row lock while the
+    # tool runs, and its record is written once, with its outcome, at the end. Every other call runs in
+    # a transaction holding the row lock, and its record goes in first: it claims the key and dates the
+    # events the call causes after it.
     plain = not _changes(spec) and not idempotency_key
-    with transaction.atomic(savepoint=not plain):
-        # Calls of one conversation serialise here: the sequence number, the verified customer and
+    with nullcontext() if plain else transaction.atomic():
+        # Calls of one conversation that change something serialise here: the verified customer and
         # the open status are read and changed under this lock. No LLM is ever called inside it.
-        conversation = _current(conversation, arguments, locked=locked)
+        conversation = _claim(conversation, arguments, locked=locked, region_codes=region_codes)
         call = ToolCall(
             conversation=conversation,
-            seq=(conversation.last_seq or 0) + 1,
+            seq=conversation.tool_call_count,
             name=name,
             arguments=arguments,
             confirmed=bool(confirmed),
@@ -414,12 +461,10 @@ def gateway_call(
             request_hash=request_hash,
         )
         if not plain:
-            # The row goes in first, so that its time is the call's start (before the events the call
-            # causes) and so that it claims the key: a concurrent holder of the same key makes this insert
-            # wait for its commit, then fail, and this call replays the holder's row.
+            # Only a keyed insert can collide (the sequence number is ours): only it needs the
+            # savepoint that keeps the transaction usable for the replay. A concurrent holder of the
+            # same key makes this insert wait for its commit, then fail, and this call replays its row.
             try:
-                # Only a keyed insert can collide (the sequence is ours under the lock): only it needs the
-                # savepoint that keeps the transaction usable for the replay.
                 with transaction.atomic() if idempotency_key else nullcontext():
                     call.save()
             except IntegrityError:

@@ -6,8 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from aftersales.marketplace.io import marketplace_export, marketplace_load, region_for
+from aftersales.marketplace.io import (
+    marketplace_export,
+    marketplace_load,
+    order_as_json,
+    order_details,
+    region_for,
+)
 from aftersales.models import Customer, Order, OrderItem, PaymentMethod, PaymentTransaction, Product, Variant
 from config.errors import ValidationFailed
 
@@ -297,3 +305,35 @@ def test_marketplace_seed_demo__empty_then_again__loads_once(db, regions, market
     assert Customer.objects.filter(region__isnull=True).count() == 0
     assert second is None
     assert Order.objects.get(pk="#W2").status == "cancelled"
+
+
+@pytest.mark.postgres
+def test_order_details__every_shipped_order__one_query_equal_to_the_order_and_its_lists(
+    db, regions, shipped_document
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-query form is PostgreSQL's")
+    # given the shipped marketplace on PostgreSQL (the one-query form aggregates the lists in JSON)
+    marketplace_load(path_or_data=SHIPPED_DB_JSON, region_codes=["US", "GB", "ID"])
+
+    # when each order is read with order_details
+    with CaptureQueriesContext(connection) as captured:
+        one = order_details("#W2378156")
+    details = {order_id: order_details(order_id) for order_id in shipped_document["orders"]}
+
+    # then it is exactly the order of the file (money, options, lists and their order), in one query
+    assert len(captured) == 1
+    assert one == shipped_document["orders"]["#W2378156"]
+    assert details == shipped_document["orders"]
+    assert order_details("#W0000000") is None
+
+
+def test_order_details__any_database__equal_to_the_prefetching_form(small_marketplace):
+    # given the small hand-made marketplace (on SQLite the prefetching form answers)
+    order_ids = sorted(Order.objects.values_list("order_id", flat=True))
+
+    # when each order is read both ways
+    # then both give the same JSON
+    assert order_ids == [f"#W{n}" for n in range(1, 9)]
+    for order_id in order_ids:
+        assert order_details(order_id) == order_as_json(Order.objects.get(pk=order_id))

@@ -7,8 +7,8 @@ import math
 import operator
 from typing import Any
 
-from aftersales.marketplace.io import customer_as_json, order_as_json, product_as_json, variant_json
-from aftersales.models import Customer, Order, Product, Variant
+from aftersales.marketplace.io import customer_as_json, order_details, product_as_json, variant_json
+from aftersales.models import Customer, Product, Variant
 
 from .errors import ToolError
 
@@ -50,10 +50,10 @@ def get_user_details(*, user_id: str) -> dict[str, Any]:
 
 
 def get_order_details(*, order_id: str) -> dict[str, Any]:
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
+    details = order_details(order_id)
+    if details is None:
         raise ToolError(ORDER_NOT_FOUND)
-    return order_as_json(order)
+    return details
 
 
 def get_product_details(*, product_id: str) -> dict[str, Any]:
