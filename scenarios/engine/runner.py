@@ -12,6 +12,8 @@ The state (JSON, kept in `Conversation.state["flow"]`):
     pending   the rendered write a confirm step listed: what the customer says yes to is what runs
     attempts  failed answers per step; visited: collect steps that have filled once
     history   the customer's last messages (a slot mentioned early fills a later collect)
+    narrowing per collect step, its messages that were ambiguous until it fills (an answer narrows
+              them: "black, XL or XXL", then "XL")
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def initial_state() -> dict:
         "attempts": {},
         "visited": [],
         "history": [],
+        "narrowing": {},
     }
 
 
@@ -163,7 +166,7 @@ class _Turn:
                 rendered[name] = copy.deepcopy(value)
         return rendered
 
-    def slot_context(self, kind: str = ""):
+    def slot_context(self, kind: str = "", step_id: str = ""):
         from scenarios.engine.slots.base import SlotContext
 
         reasons = self.env.params.get("cancel_reasons")
@@ -175,6 +178,7 @@ class _Turn:
             else DEFAULT_REASONS,
             previous=dict(self.state["slots"]),
             products=self.products() if kind in PRODUCT_BOUND_KINDS else {},
+            earlier=tuple(self.state["narrowing"].get(step_id, ())),
         )
 
     def products(self) -> dict:
@@ -247,6 +251,7 @@ class _Turn:
             # Entered again through a loop (e.g. "order not found"): the old value is what failed.
             for n in names:
                 self.state["slots"].pop(n, None)
+            self.state["narrowing"].pop(step_id, None)
             detail["status"] = "asked_again"
             return self.ask(step_id, self.render(step["prompt"]))
         if waiting:
@@ -255,7 +260,7 @@ class _Turn:
             candidates = []
         else:
             candidates = [self.text, *reversed(self.state["history"][:-1])]
-        context = self.slot_context(kind)
+        context = self.slot_context(kind, step_id)
         question = self.render(step["prompt"])
         for position, text in enumerate(candidates):
             result = self.extract(kind, text, context=context)
@@ -273,6 +278,7 @@ class _Turn:
                         context.order, context.products, context.previous.get("item_ids") or [], result.value
                     )
                 self.state["attempts"].pop(step_id, None)
+                self.state["narrowing"].pop(step_id, None)
                 if step_id not in self.state["visited"]:
                     self.state["visited"].append(step_id)
                 detail.update(status="filled", value=result.value, from_earlier_message=position > 0)
@@ -280,6 +286,8 @@ class _Turn:
             if result.status == "ambiguous" and position == 0 and (waiting or kind not in INTERACTIVE_KINDS):
                 # Ambiguity asks back and never guesses, even when it is the first thing said.
                 detail.update(status="ambiguous", candidates=list(result.candidates))
+                narrowing = [*self.state["narrowing"].get(step_id, []), text[:HISTORY_CHARS]]
+                self.state["narrowing"][step_id] = narrowing[-MAX_ATTEMPTS:]
                 question = result.question or self.render(step["prompt"])
                 return self.retry(step_id, step, question, detail) if waiting else self.ask(step_id, question)
         detail["status"] = "missing"

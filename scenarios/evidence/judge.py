@@ -5,7 +5,8 @@ it is tested and benchmarked without a database. The rules it applies (docs/mode
 lists them) come from the SOPs damaged-item, wrong-item and package-not-received:
 
 - the order must have reached the customer (damaged, wrong item) or have shipped (not received);
-- the claim must be inside the window (from delivery; from the ETA for a parcel never delivered);
+- the claim must be inside the window (from delivery; from the ETA for a parcel never delivered, the
+  ETA given with the claim or else the last one the carrier's tracking events gave);
 - every evidence kind the SOP requires must be there, photos at least ``min_photos``;
 - photos and videos must have been taken after delivery (one taken before is a human's call);
 - logistics must be consistent with the claim: a parcel the carrier reports delivered, reported
@@ -91,6 +92,18 @@ def _events(evidence: list[dict]) -> list[tuple[datetime | None, str]]:
     return sorted(events, key=lambda ev: ev[0] or datetime.min.replace(tzinfo=UTC))
 
 
+def _carrier_eta(evidence: list[dict]) -> datetime | None:
+    """The expected delivery the carrier gave last: tracking events carry an `eta` that each scan may
+    move (the marketplace itself records no delivery date)."""
+    dated = [
+        (parse_time(e.get("at")) or datetime.min.replace(tzinfo=UTC), parse_time(e.get("eta")))
+        for e in evidence
+        if e.get("kind") == "logistics_event" and e.get("eta")
+    ]
+    dated = [(at, eta) for at, eta in dated if eta is not None]
+    return max(dated, key=lambda pair: pair[0])[1] if dated else None
+
+
 def judge(claim: dict, evidence: list[dict], order_facts: dict, params: dict, history: dict) -> Judgment:
     claim_type = claim.get("type", "")
     if claim_type not in SOP_OF_CLAIM:
@@ -114,7 +127,8 @@ def judge(claim: dict, evidence: list[dict], order_facts: dict, params: dict, hi
     c = _Checklist()
 
     if claim_type == "not_received":
-        _not_received(c, status, events, delivered_at, order_facts, claim, params, now, window)
+        eta = parse_time(order_facts.get("eta") or claim.get("eta")) or _carrier_eta(evidence)
+        _not_received(c, status, events, eta, params, now, window)
     else:
         delivered = status in DELIVERED_STATUSES or delivered_at is not None
         c.check(
@@ -184,7 +198,7 @@ def _captured_after_delivery(c: _Checklist, media: list[dict], delivered_at: dat
         c.human.append("a photo or video was taken before the delivery")
 
 
-def _not_received(c, status, events, delivered_at, order_facts, claim, params, now, window) -> None:
+def _not_received(c, status, events, eta, params, now, window) -> None:
     shipped = status in SHIPPED_STATUSES or bool(events)
     c.check("order shipped", shipped, fail=f"the order is {status or 'not shipped'}: nothing was sent yet")
     last = events[-1][1] if events else ""
@@ -193,7 +207,6 @@ def _not_received(c, status, events, delivered_at, order_facts, claim, params, n
         c.human.append("the carrier reports the parcel delivered: a dispute a person must investigate")
         return
     c.check("logistics consistent with the claim", True)
-    eta = parse_time(order_facts.get("eta") or claim.get("eta"))
     if last in CARRIER_FAILED:
         return  # the carrier itself says it failed: no need to wait
     wait = as_days(params.get("wait_days_after_eta"), 0)

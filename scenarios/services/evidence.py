@@ -43,11 +43,16 @@ def _claim_history(order: Order) -> dict:
     return {"claims_last_90_days": claimed}
 
 
-def _find_order(order_id: str, region_code: str) -> Order:
+def _find_order(order_id: str, region_code: str, customer_id: str | None) -> Order:
     normalised = order_id.strip()
     if not normalised.startswith("#"):
         normalised = f"#{normalised}"
     order = Order.objects.filter(order_id=normalised).select_related("customer").first()
+    if customer_id is not None:
+        # A conversation's customer: their own order in any region, as the gateway serves it to them.
+        if order is None or order.customer_id != customer_id:
+            raise NotFound(f"No order {order_id} of this customer.", code="order_not_found")
+        return order
     # An order of another region is reported as unknown: a client scoped to US learns nothing of ID.
     if order is None or (order.region_id and order.region_id != region_code):
         raise NotFound(f"No order {order_id} in region {region_code}.", code="order_not_found")
@@ -68,15 +73,20 @@ def evidence_judgment_create(
     evidence: list[dict],
     judge_name: str = "embedded",
     started: float | None = None,
+    customer_id: str | None = None,
 ) -> EvidenceJudgment:
     """Judge and record. Not atomic on purpose: the LLM judge may take its whole timeout and must
-    not hold a transaction (or a lock) meanwhile; the single INSERT at the end is atomic itself."""
+    not hold a transaction (or a lock) meanwhile; the single INSERT at the end is atomic itself.
+
+    ``customer_id`` None is an API client's request: the order must be in ``region``. A conversation
+    passes its verified customer ("" when it has none): only that customer's orders are found, in any
+    region, like the gateway serves them; the SOP applied is still ``region``'s."""
     started = started if started is not None else time.perf_counter()
     claim = {k: _iso(v) for k, v in claim.items()}
     claim["amount"] = str(claim["amount"]) if claim.get("amount") is not None else None
     if claim["amount"] is None:
         del claim["amount"]
-    order = _find_order(order_id, region.code)
+    order = _find_order(order_id, region.code, customer_id)
     facts = _order_facts(order, claim)
     sop_key = SOP_OF_CLAIM.get(claim.get("type", ""))
     try:

@@ -1,6 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from aftersales.models import Order
+from config.errors import NotFound
 from scenarios.models import EvidenceJudgment, LLMCall
 from tests.scenarios.llm_server import answer, stall, status
 from tests.scenarios.test_evidence_judge import DAMAGED_US
@@ -104,6 +106,77 @@ def test_evidence_judgments__unknown_order__404_nothing_recorded(
     response = api.post(URL, _body(order_id="#W0000000"), format="json", **chatbot_key.auth)
 
     assert (response.status_code, response.json()["code"]) == (404, "order_not_found")
+    assert EvidenceJudgment.objects.count() == 0
+
+
+def test_evidence_judgments__order_of_another_region__404_nothing_recorded(
+    api, chatbot_key, order, published_damaged_sop
+):
+    # given the order is in GB; the client asks in US (it is granted both)
+    Order.objects.filter(pk=order.pk).update(region_id="GB")
+
+    response = api.post(URL, _body(), format="json", **chatbot_key.auth)
+
+    # then an API client keeps its region scoping: a US request learns nothing of a GB order
+    assert (response.status_code, response.json()["code"]) == (404, "order_not_found")
+    assert response.json()["message"] == "No order #W2611340 in region US."
+    assert EvidenceJudgment.objects.count() == 0
+
+
+def _judge_for_conversation(regions, order, customer_id):
+    from scenarios.services.evidence import evidence_judgment_create
+
+    body = _body()
+    return evidence_judgment_create(
+        actor=None,
+        region=regions["US"],
+        scenario_key="damaged-item",
+        order_id=body["order_id"],
+        claim=body["claim"],
+        evidence=body["evidence"],
+        customer_id=customer_id,
+    )
+
+
+def test_evidence_judgment_create__conversations_customer_order_in_another_region__judged_under_its_sop(
+    regions, order, published_damaged_sop
+):
+    # given ann's order is in GB and her conversation is in US
+    Order.objects.filter(pk=order.pk).update(region_id="GB")
+
+    # when the judge step of her conversation asks
+    judgment = _judge_for_conversation(regions, order, "ann_1")
+
+    # then her own order is found, as the gateway serves it, and judged under the US SOP
+    assert (judgment.order_id, judgment.region_id, judgment.verdict, judgment.api_client_id) == (
+        "#W2611340",
+        "US",
+        "sufficient",
+        None,
+    )
+
+
+def test_evidence_judgment_create__another_customers_order__not_found_and_nothing_recorded(
+    regions, order, published_damaged_sop
+):
+    with pytest.raises(NotFound) as raised:
+        _judge_for_conversation(regions, order, "bob_2")
+
+    assert (raised.value.code, raised.value.message) == (
+        "order_not_found",
+        "No order #W2611340 of this customer.",
+    )
+    assert EvidenceJudgment.objects.count() == 0
+
+
+def test_evidence_judgment_create__conversation_without_a_verified_customer__not_found_and_nothing_recorded(
+    regions, order, published_damaged_sop
+):
+    # given the order is in the conversation's region, but the conversation verified no one ("")
+    with pytest.raises(NotFound) as raised:
+        _judge_for_conversation(regions, order, "")
+
+    assert raised.value.code == "order_not_found"
     assert EvidenceJudgment.objects.count() == 0
 
 

@@ -122,6 +122,64 @@ def test_judge__not_received_too_early__insufficient_with_date():
     assert result.rationale == "Insufficient: too early: the parcel may still arrive (wait until 2026-03-04)."
 
 
+def test_judge__not_received_eta_only_in_the_carrier_events__the_last_one_given_counts():
+    # given no ETA in the order facts or the claim; the carrier moved its ETA from 1 to 3 March
+    claim = {"type": "not_received", "reported_at": "2026-03-05T10:00:00Z"}
+    events = [
+        {
+            "kind": "logistics_event",
+            "event": "shipped",
+            "at": "2026-02-26T10:00:00Z",
+            "eta": "2026-03-01T00:00:00Z",
+        },
+        {
+            "kind": "logistics_event",
+            "event": "in_transit",
+            "at": "2026-02-28T10:00:00Z",
+            "eta": "2026-03-03T00:00:00Z",
+        },
+    ]
+
+    # when
+    result = judge(claim, events, {"status": "processed"}, PNR_US, {})
+
+    # then the wait runs from the last ETA (3 March + 3 days), not the first (the claim would be due)
+    assert result.verdict == "insufficient"
+    assert result.rationale == "Insufficient: too early: the parcel may still arrive (wait until 2026-03-06)."
+
+
+def test_judge__not_received_carrier_eta_long_passed__sufficient():
+    claim = {"type": "not_received", "reported_at": "2026-03-10T10:00:00Z", "amount": "50"}
+    in_transit = {
+        "kind": "logistics_event",
+        "event": "in_transit",
+        "at": "2026-02-28T10:00:00Z",
+        "eta": "2026-03-02T00:00:00Z",
+    }
+
+    result = judge(claim, [in_transit], {"status": "processed"}, PNR_US, {"claims_last_90_days": 0})
+
+    assert (result.verdict, result.missing) == ("sufficient", [])
+    assert result.checklist[2:4] == [
+        {"item": "3 days past the ETA", "met": True},
+        {"item": "claim within 30 days of the ETA", "met": True},
+    ]
+
+
+def test_judge__not_received_eta_given_with_the_claim__wins_over_the_carriers():
+    claim = {"type": "not_received", "reported_at": "2026-03-05T10:00:00Z", "eta": "2026-03-01T00:00:00Z"}
+    in_transit = {
+        "kind": "logistics_event",
+        "event": "in_transit",
+        "at": "2026-02-28T10:00:00Z",
+        "eta": "2026-03-04T00:00:00Z",
+    }
+
+    result = judge(claim, [in_transit], {"status": "processed"}, PNR_US, {})
+
+    assert result.verdict == "sufficient"
+
+
 def test_judge__duration_parameters__read_as_timedelta():
     from datetime import timedelta
     from decimal import Decimal

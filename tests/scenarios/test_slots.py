@@ -654,6 +654,39 @@ def test_address__default_address_named__the_customers_address(marketplace):
     assert result == SlotResult("filled", value=marketplace["users"]["james_li_5688"]["address"])
 
 
+def test_address__default_address_named_with_no_order__missing_not_the_current_address(marketplace):
+    # given the customer is asked for a NEW default address (no order in the context)
+    context = SlotContext(customer=marketplace["users"]["james_li_5688"])
+
+    # when the message names the default address as the thing to change
+    result = extract("address", "I moved, please update the default address on my account", context=context)
+
+    # then it is not read as "use my current address"
+    assert result == SlotResult(
+        "missing", question="What is the full address: street and number, city, state and zip code?"
+    )
+
+
+def test_address__new_address_after_the_words_default_address__the_new_address(marketplace):
+    context = SlotContext(customer=marketplace["users"]["james_li_5688"])
+
+    result = extract(
+        "address", "change my default address to 12 Elm St, Springfield, IL 62704", context=context
+    )
+
+    assert result == SlotResult(
+        "filled",
+        value={
+            "address1": "12 Elm St",
+            "address2": "",
+            "city": "Springfield",
+            "state": "IL",
+            "country": "USA",
+            "zip": "62704",
+        },
+    )
+
+
 def test_address__no_address__missing():
     result = extract("address", "I moved", context=SlotContext())
 

@@ -2,10 +2,12 @@
 tasks' customers (tasks_train.json: exchange and modify-items tasks) in their own words."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from aftersales.marketplace.io import SHIPPED_DB_JSON
+from scenarios.engine.runner import FlowEnvironment, ToolOutcome, run_turn
 from scenarios.engine.slots import SlotContext, SlotResult, extract
 from scenarios.engine.slots.variants import item_changes
 
@@ -181,6 +183,78 @@ def test_new_items__several_named_values_fit__ambiguous_naming_the_distinguishin
         candidates=("2060066974", "3799046073"),
         question="Which T-Shirt would you like: size XL or size XXL?",
     )
+
+
+def test_new_items__answer_to_the_size_question__keeps_the_colour_said_before(context_for):
+    # given a blue M crew-neck cotton T-Shirt, and "black, in XL or XXL" was asked back
+    context = replace(context_for("9612497925"), earlier=("black, in XL or XXL",))
+
+    # when the customer answers with the size only
+    result = extract("new_items", "XL", context=context)
+
+    # then black XL, not the blue XL the colour of the current shirt would give
+    assert result == SlotResult("filled", value=["2060066974"])
+
+
+def test_new_items__answer_names_nothing_after_an_ambiguity__asked_the_same_question_again(context_for):
+    context = replace(context_for("9612497925"), earlier=("black, in XL or XXL",))
+
+    result = extract("new_items", "hmm, not sure", context=context)
+
+    assert result == SlotResult(
+        "ambiguous",
+        candidates=("2060066974", "3799046073"),
+        question="Which T-Shirt would you like: size XL or size XXL?",
+    )
+
+
+def test_new_items__answer_names_another_colour__the_answer_replaces_it(context_for):
+    context = replace(context_for("9612497925"), earlier=("black, in XL or XXL",))
+
+    result = extract("new_items", "purple XL actually", context=context)
+
+    assert result == SlotResult("filled", value=["8124970213"])
+
+
+def test_run_turn__variant_question_answered__new_item_keeps_the_earlier_options(catalogue):
+    # given a flow waiting for the new variant of a blue M T-Shirt (products read through the gateway)
+    product_id, product = catalogue["9612497925"]
+    line = {"name": "T-Shirt", "product_id": product_id, "item_id": "9612497925", "price": 50.0,
+            "options": product["variants"]["9612497925"]["options"]}  # fmt: skip
+    flow = {
+        "start": "ask_new",
+        "steps": {
+            "ask_new": {"type": "collect", "clause": "X-1", "slot": "new_item_ids", "kind": "new_items",
+                        "prompt": "What instead?", "next": "done"},
+            "done": {"type": "end", "clause": "X-1", "outcome": "resolved",
+                     "template": "{{ slots.new_item_ids|join:',' }}"},
+        },
+    }  # fmt: skip
+    state = {
+        "step": "ask_new",
+        "waiting": True,
+        "slots": {"item_ids": ["9612497925"]},
+        "results": {"order": {"items": [line]}},
+    }
+
+    def gateway(name, arguments, **_):
+        return ToolOutcome("executed", product if arguments == {"product_id": product_id} else None)
+
+    environment = FlowEnvironment(call_tool=gateway)
+
+    # when the customer says two sizes in black, then picks one
+    first = run_turn(flow, state, "black, in XL or XXL", environment)
+    second = run_turn(flow, first.state, "XL", environment)
+
+    # then the question named only the size, and the answer kept the black
+    assert (first.reply, first.ended) == ("Which T-Shirt would you like: size XL or size XXL?", False)
+    assert first.state["narrowing"] == {"ask_new": ["black, in XL or XXL"]}
+    assert (second.reply, second.ended, second.state["slots"]["new_item_ids"]) == (
+        "2060066974",
+        True,
+        ["2060066974"],
+    )
+    assert second.state["narrowing"] == {}
 
 
 def test_new_items__no_chosen_items__missing(context_for):

@@ -8,7 +8,8 @@ follow from a slot, so an extractor never guesses between candidates.
 Values per kind: `order_id` "#W2611340"; `email` lower-cased; `name_zip` {first_name, last_name, zip};
 `items` list of item ids of `context.order` (an id twice when the order has that item twice and the
 customer names both); `yes_no` True/False; `cancel_reason` one of `context.allowed_reasons`;
-`payment_method` a payment method id; `address` {address1, address2, city, state, country, zip};
+`payment_method` a payment method id; `address` {address1, address2, city, state, country, zip} ("my
+default address" is the customer's address, but only for an order's address: `context.order` set);
 `text` the stripped message; `new_items` list of item ids of `context.products`: an available variant
 of the same product per id of the `item_ids` slot, aligned with it. Candidates are values of the same
 kind (item ids, payment method ids …).

@@ -38,6 +38,9 @@ _UNIT = re.compile(
 )
 _ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 _COUNTRY = re.compile(r"[,\s]*\b(?:usa|u\.s\.a\.?|us|united states(?: of america)?)\W*$", re.I)
+# "Ship it to my default address" names an address the customer already has. It is a value only where
+# the address is for an order (`context.order`): asked for the NEW default address, "please update
+# the default address on my account" names the slot, not its value.
 _DEFAULT_ADDRESS = re.compile(
     r"\b(?:default|profile|account|home|usual) address\b|\baddress (?:on file|in my profile)\b", re.I
 )
@@ -108,7 +111,8 @@ def extract_address(text: str, context: SlotContext) -> SlotResult:
     address = _parse(text)
     if not address:
         customer_address = (context.customer or {}).get("address")
-        if _DEFAULT_ADDRESS.search(text) and isinstance(customer_address, dict):
+        for_an_order = isinstance(context.order, dict)
+        if for_an_order and _DEFAULT_ADDRESS.search(text) and isinstance(customer_address, dict):
             return filled(dict(customer_address))
         return missing("What is the full address: street and number, city, state and zip code?")
     lacking = [

@@ -38,6 +38,9 @@ class SlotContext:
     previous: dict = field(default_factory=dict)
     # product_id → product {name, product_id, variants: {item_id: {item_id, options, available, price}}}
     products: dict = field(default_factory=dict)
+    # This collect's earlier messages that were ambiguous, oldest first: the answer to "size XL or
+    # XXL?" narrows "black, XL or XXL" rather than replacing it (only `new_items` reads them).
+    earlier: tuple = ()
 
 
 def filled(value: Any) -> SlotResult:

@@ -2,7 +2,8 @@
 skateboard to the 34 inch", "same but in black". The options the customer names replace the current
 item's; the others stay as they are. Exactly one available variant of the same product that fits and
 differs from the current one fills the slot; several are asked back, none is explained — an exchange
-or a modification follows from this, so it never guesses."""
+or a modification follows from this, so it never guesses. The answer to a question asked back narrows
+what was said before (`context.earlier`): "black, XL or XXL", then "XL", is black in XL."""
 
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ def _availability(name: str, variants: list[dict], keys) -> str:
     return f"The {name} is available in {'; '.join(listed)}."
 
 
-def _variant_for(text: str, item: _Item, product: dict | None) -> SlotResult:
+def _variant_for(text: str, item: _Item, product: dict | None, earlier: tuple = ()) -> SlotResult:
     variants = _variants(product)
     if not variants:
         return missing(f"I can't see the variants of the {item.name} right now. Which one would you like?")
@@ -169,7 +170,10 @@ def _variant_for(text: str, item: _Item, product: dict | None) -> SlotResult:
             f"The {item.name} ({_describe(variant['options'])}) is not available. "
             f"{_availability(item.name, variants, variant['options'])} Which would you like instead?"
         )
-    wanted = _named_values(text, item, variants)
+    wanted: dict[str, set[str]] = {}
+    for said in (*earlier, text):
+        # An answer to "size XL or XXL?" names the size only: the colour said before still holds.
+        wanted.update(_named_values(said, item, variants))
     current = f"the {item.name} you have ({_describe(item.options)})"
     if not wanted:
         return missing(
@@ -216,9 +220,11 @@ def extract_new_items(text: str, context: SlotContext) -> SlotResult:
     if not items:
         return missing("Which items would you like to change? I need them before the new variants.")
     parts = _texts_per_product(text, items)
+    earlier = [_texts_per_product(said, items) for said in context.earlier if isinstance(said, str)]
     new_ids = []
     for item in items:
-        result = _variant_for(parts[item.name], item, context.products.get(item.product_id))
+        said_before = tuple(part[item.name] for part in earlier)
+        result = _variant_for(parts[item.name], item, context.products.get(item.product_id), said_before)
         if result.status != "filled":
             return result
         new_ids.append(result.value)
