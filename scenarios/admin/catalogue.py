@@ -5,12 +5,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
 from aftersales.models import Region
 from config.errors import DomainError
+from scenarios.admin.imports import SessionImportAdminMixin
 from scenarios.models import Scenario, TrainingExample
 from scenarios.services.examples import training_examples_import
 
@@ -61,7 +61,7 @@ def _mapping_form(labels: list[str], counts: dict[str, int]):
 
 
 @admin.register(TrainingExample)
-class TrainingExampleAdmin(ModelAdmin):
+class TrainingExampleAdmin(SessionImportAdminMixin, ModelAdmin):
     list_display = ["text", "scenario", "language", "region", "source", "created"]
     list_filter = ["scenario", "source", "language", "region"]
     list_select_related = ["scenario", "region"]
@@ -70,97 +70,62 @@ class TrainingExampleAdmin(ModelAdmin):
     readonly_fields = ["created"]
     list_per_page = 100
     actions_list = ["import_examples"]
-
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="scenarios_trainingexample_import",
-            ),
-            *super().get_urls(),
-        ]
+    import_title = "Import examples"
+    import_session_key = SESSION_KEY
+    import_upload_form = UploadForm
+    import_upload_template = "admin/scenarios/import_upload.html"
 
     @action(description="Import CSV", url_path="import-csv", permissions=["add"], icon="upload")
     def import_examples(self, request):
         return redirect("admin:scenarios_trainingexample_import")
 
-    def import_view(self, request):
-        """Two steps: upload (rows kept in the session) → preview and map each label → import."""
-        if not self.has_add_permission(request):
-            return redirect("admin:scenarios_trainingexample_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Import examples",
+    def import_read(self, form) -> dict:
+        try:
+            content = form.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file is not UTF-8.") from exc
+        reader = csv.DictReader(io.StringIO(content))
+        text_col, label_col = form.cleaned_data["text_column"], form.cleaned_data["label_column"]
+        if not {text_col, label_col} <= set(reader.fieldnames or []):
+            raise forms.ValidationError(f"Columns found: {', '.join(reader.fieldnames or [])}.")
+        rows = [[r[text_col].strip(), r[label_col].strip()] for r in reader if (r[text_col] or "").strip()]
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise forms.ValidationError(f"At most {MAX_IMPORT_ROWS} rows per import.")
+        return {
+            "rows": rows,
+            "language": form.cleaned_data["language"],
+            "region": form.cleaned_data["region"].pk if form.cleaned_data["region"] else None,
         }
-        stash = request.session.get(SESSION_KEY)
-        if request.method == "POST" and "file" in request.FILES:
-            form = UploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                error, rows = self._read(form)
-                if error:
-                    form.add_error("file", error)
-                else:
-                    request.session[SESSION_KEY] = {
-                        "rows": rows,
-                        "language": form.cleaned_data["language"],
-                        "region": form.cleaned_data["region"].pk if form.cleaned_data["region"] else None,
-                    }
-                    return redirect("admin:scenarios_trainingexample_import")
-            return TemplateResponse(request, "admin/scenarios/import_upload.html", {**context, "form": form})
-        if stash is None:
-            return TemplateResponse(
-                request, "admin/scenarios/import_upload.html", {**context, "form": UploadForm()}
-            )
+
+    def import_preview(self, request, stashed, context):
+        """The rows' labels, each mapped to a scenario (or skipped) → import."""
         counts: dict[str, int] = {}
-        for _, label in stash["rows"]:
+        for _, label in stashed["rows"]:
             counts[label] = counts.get(label, 0) + 1
         labels = sorted(counts)
-        form_class = _mapping_form(labels, counts)
-        form = form_class(request.POST or None)
-        if request.method == "POST" and "cancel" in request.POST:
-            del request.session[SESSION_KEY]
-            return redirect("admin:scenarios_trainingexample_changelist")
+        form = _mapping_form(labels, counts)(request.POST or None)
         if request.method == "POST" and form.is_valid():
             mapping = {label: form.cleaned_data[f"map_{i}"] for i, label in enumerate(labels)}
             try:
                 result = training_examples_import(
                     actor=request.user,
-                    rows=[tuple(row) for row in stash["rows"]],
+                    rows=[tuple(row) for row in stashed["rows"]],
                     mapping={k: v for k, v in mapping.items() if v},
-                    language=stash["language"],
-                    region=Region.objects.filter(pk=stash["region"]).first(),
+                    language=stashed["language"],
+                    region=Region.objects.filter(pk=stashed["region"]).first(),
                     source=TrainingExample.Source.CSV,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                del request.session[SESSION_KEY]
-                messages.success(
+                return self.import_finished(
                     request,
                     f"Imported {result.created} examples ({result.duplicates} already there, "
                     f"{result.unmapped} rows of unmapped labels skipped).",
                 )
-                return redirect("admin:scenarios_trainingexample_changelist")
-        preview = stash["rows"][:20]
+        preview = stashed["rows"][:20]
         return TemplateResponse(
             request,
             "admin/scenarios/import_map.html",
-            {**context, "form": form, "preview": preview, "n_rows": len(stash["rows"])},
+            {**context, "form": form, "preview": preview, "n_rows": len(stashed["rows"])},
         )
-
-    @staticmethod
-    def _read(form) -> tuple[str, list]:
-        try:
-            content = form.cleaned_data["file"].read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return "The file is not UTF-8.", []
-        reader = csv.DictReader(io.StringIO(content))
-        text_col, label_col = form.cleaned_data["text_column"], form.cleaned_data["label_column"]
-        if not {text_col, label_col} <= set(reader.fieldnames or []):
-            return f"Columns found: {', '.join(reader.fieldnames or [])}.", []
-        rows = [[r[text_col].strip(), r[label_col].strip()] for r in reader if (r[text_col] or "").strip()]
-        if len(rows) > MAX_IMPORT_ROWS:
-            return f"At most {MAX_IMPORT_ROWS} rows per import.", []
-        return "", rows

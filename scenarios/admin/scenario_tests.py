@@ -19,6 +19,7 @@ from unfold.decorators import action
 
 from config.errors import DomainError
 from scenarios.admin.flows import ScenarioVersionAdmin
+from scenarios.admin.imports import SessionImportAdminMixin
 from scenarios.models import ScenarioTestCase, ScenarioTestResult, ScenarioTestRun, ScenarioVersion
 from scenarios.services.scenario_tests import (
     scenario_test_cases_export,
@@ -53,7 +54,7 @@ def _enqueue(request, versions_and_cases) -> None:
 
 
 @admin.register(ScenarioTestCase)
-class ScenarioTestCaseAdmin(ModelAdmin):
+class ScenarioTestCaseAdmin(SessionImportAdminMixin, ModelAdmin):
     form = ScenarioTestCaseForm
     list_display = ["name", "scenario", "enabled", "turn_count", "last_result", "updated"]
     list_filter = ["enabled", "scenario"]
@@ -63,6 +64,10 @@ class ScenarioTestCaseAdmin(ModelAdmin):
     readonly_fields = ["created", "updated"]
     actions = ["run_tests", "export_json"]
     actions_list = ["import_cases"]
+    import_title = "Import tests"
+    import_session_key = SESSION_KEY
+    import_upload_form = UploadForm
+    import_upload_template = f"{TEMPLATES}/import_upload.html"
 
     @admin.display(description="turns")
     def turn_count(self, obj):
@@ -103,63 +108,35 @@ class ScenarioTestCaseAdmin(ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="scenario-tests.json"'
         return response
 
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="scenarios_scenariotestcase_import",
-            ),
-            *super().get_urls(),
-        ]
-
     @action(description="Import JSON", url_path="import-json", permissions=["add"], icon="upload")
     def import_cases(self, request):
         return redirect("admin:scenarios_scenariotestcase_import")
 
-    def import_view(self, request):
-        """Upload (the document kept in the session) → preview each case (create / update /
-        unchanged, errors) → import all or nothing."""
-        if not self.has_add_permission(request):
-            return redirect("admin:scenarios_scenariotestcase_changelist")
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import tests"}
-        if request.method == "POST" and "file" in request.FILES:
-            form = UploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                try:
-                    if upload.size > MAX_IMPORT_BYTES:
-                        raise ValueError(f"The file is larger than {MAX_IMPORT_BYTES} bytes.")
-                    document = json.loads(upload.read().decode("utf-8-sig"))
-                    scenario_test_cases_parse(document)
-                except (ValueError, DomainError) as exc:
-                    form.add_error("file", getattr(exc, "message", None) or str(exc))
-                else:
-                    request.session[SESSION_KEY] = document
-                    return redirect("admin:scenarios_scenariotestcase_import")
-            return TemplateResponse(request, f"{TEMPLATES}/import_upload.html", {**context, "form": form})
-        document = request.session.get(SESSION_KEY)
-        if document is None:
-            return TemplateResponse(
-                request, f"{TEMPLATES}/import_upload.html", {**context, "form": UploadForm()}
-            )
-        if request.method == "POST" and "cancel" in request.POST:
-            del request.session[SESSION_KEY]
-            return redirect("admin:scenarios_scenariotestcase_changelist")
+    def import_read(self, form) -> dict | list:
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise ValueError(f"The file is larger than {MAX_IMPORT_BYTES} bytes.")
+            document = json.loads(upload.read().decode("utf-8-sig"))
+            scenario_test_cases_parse(document)
+        except (ValueError, DomainError) as exc:
+            raise forms.ValidationError(getattr(exc, "message", None) or str(exc)) from exc
+        return document
+
+    def import_preview(self, request, stashed, context):
+        """Each case of the document (create / update / unchanged, errors) → import all or nothing."""
         if request.method == "POST" and "import" in request.POST:
             try:
-                counts = scenario_test_cases_import(actor=request.user, document=document)
+                counts = scenario_test_cases_import(actor=request.user, document=stashed)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                del request.session[SESSION_KEY]
-                messages.success(
+                return self.import_finished(
                     request,
                     f"Imported: {counts['create']} created, {counts['update']} updated, "
                     f"{counts['unchanged']} unchanged.",
                 )
-                return redirect("admin:scenarios_scenariotestcase_changelist")
-        rows = scenario_test_cases_parse(document)
+        rows = scenario_test_cases_parse(stashed)
         return TemplateResponse(
             request,
             f"{TEMPLATES}/import_preview.html",
