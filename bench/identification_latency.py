@@ -41,11 +41,25 @@ def main():
             identifier.predict([text])
             timings.append((time.perf_counter() - started) * 1000)
         p50, p99 = percentile(timings, 50), percentile(timings, 99)
-        print(f"model {model.name}: {model.n_examples} examples, {len(model.labels)} scenarios")
+        embedding = getattr(identifier.core.settings, "embedding", None)
+        print(
+            f"model {model.name}: {model.n_examples} examples, {len(model.labels)} scenarios,"
+            f" encoder {embedding}"
+        )
         print(
             f"in-process  p50 {p50:.2f} ms  p99 {p99:.2f} ms  (floor p99 ≤ {FLOOR_IN_PROCESS_P99_MS} ms)"
             f"  {'PASS' if p99 <= FLOOR_IN_PROCESS_P99_MS else 'FAIL'}"
         )
+        if embedding is not None:
+            # The sentence encoder alone, same messages: how much of a message it costs.
+            from scenarios.identification.encoder import encode
+
+            timings = []
+            for text in messages:
+                started = time.perf_counter()
+                encode([text], embedding)
+                timings.append((time.perf_counter() - started) * 1000)
+            print(f"encoder     p50 {percentile(timings, 50):.2f} ms  p99 {percentile(timings, 99):.2f} ms")
 
         client, key = ApiClient.objects.create_key(name="bench")
         client.regions.set([region])
