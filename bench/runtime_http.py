@@ -5,15 +5,16 @@ DJANGO_SETTINGS_MODULE=bench.settings (the production settings plus the floor's 
 throw-away database (``test_redress_bench``) loaded with ``seed_demo``: the τ²-retail marketplace,
 the SOPs, the scenarios with their trained MiniLM identifier, and the seeded flows released and
 routed. One API client trusted to assert identity; every conversation is verified as one customer
-(many chats at once, as in production: calls of one conversation serialise on its row lock).
+(many chats at once, as in production: turns and changing calls of one conversation serialise on its
+row lock; a plain read only takes its sequence number under it).
 
 - floor:          GET  /bench/floor/<user_id>/ — a plain DRF view, same API-key auth and throttle,
                   one indexed read (bench/urls.py).
 - tool call:      POST conversations/<id>/tool-calls/ get_order_details of the customer's own order:
                   schema validation, the policy guard (auth, ownership), the marketplace read and the
-                  recorded ToolCall, in one transaction.
+                  recorded ToolCall (a plain read: no transaction of its own).
 - message, first: POST conversations/<id>/messages/ "What is the status of my order #W…?" in a new
-                  conversation: the MiniLM identifier (~12 ms), routing to order-status, and its flow —
+                  conversation: the MiniLM identifier (int8, ~5 ms), routing to order-status, and its flow —
                   get_user_details, the order id slot, get_order_details, the reply, the conversation
                   resolved. Each request uses up a fresh conversation.
 - message, next:  the same flow one turn later, without identification: the conversation waits at
