@@ -441,9 +441,9 @@ def gateway_call(
     # A read without a key changes nothing but its own record. It runs in no transaction of its own
     # (in the caller's, if any): its claim commits at once, so it does not hold the row lock while the
     # tool runs, and its record is written once, with its outcome, at the end. (Should the process die
-    # in between, that sequence number is skipped: numbers are unique and ordered, not gap-free.) Every other call runs in
-    # a transaction holding the row lock, and its record goes in first: it claims the key and dates the
-    # events the call causes after it.
+    # in between, that sequence number is skipped: numbers are unique and ordered, not gap-free.)
+    # Every other call runs in a transaction holding the row lock, and its record goes in first: it
+    # claims the key and dates the events the call causes after it.
     plain = not _changes(spec) and not idempotency_key
     with nullcontext() if plain else transaction.atomic():
         # Calls of one conversation that change something serialise here: the verified customer and
