@@ -10,7 +10,7 @@ caught when the flow is saved, not when a customer meets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -52,7 +52,7 @@ def compile_expression(text: str) -> rule_engine.Rule:
 
 def _plain(value):
     """rule-engine compares numbers as Decimal and knows no timedelta: give it plain values."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
@@ -63,12 +63,13 @@ def _plain(value):
     return value
 
 
-def evaluate(text: str, *, slots: dict, results: dict, params: dict, customer: str | None) -> bool:
+def evaluate(text: str, *, slots: dict, results: dict, params: Mapping, customer: str | None) -> bool:
     rule = compile_expression(text)
     thing = {
         "slots": _plain(slots),
         "results": _plain(results),
-        "params": _plain(params),
+        # Converted only when the condition names them: reading them may cost a round trip.
+        "params": _plain(params) if "params" in text else {},
         "customer": customer,
     }
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,28 @@ class ToolOutcome:
     message: str = ""
 
 
+class LazyParams(Mapping):
+    """SOP parameters read on first use: most turns (a question asked, an answer collected, a
+    status read) consult none, and reading which version is in force is a round trip."""
+
+    def __init__(self, load: Callable[[], dict]):
+        self._load, self._params = load, None
+
+    def _loaded(self) -> dict:
+        if self._params is None:
+            self._params = self._load()
+        return self._params
+
+    def __getitem__(self, name):
+        return self._loaded()[name]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 @dataclass
 class FlowEnvironment:
     """What a turn may touch outside its state. `call_tool(name, arguments, confirmed=,
@@ -61,7 +83,7 @@ class FlowEnvironment:
     call_tool: Callable[..., ToolOutcome]
     judge: Callable[..., dict] = lambda claim_type, **_: {"verdict": "needs_human", "confidence": 0.0}
     customer: Callable[[], str | None] = lambda: None
-    params: dict = field(default_factory=dict)
+    params: Mapping = field(default_factory=dict)  # the region's SOP parameters; may be a LazyParams
     evidence: list = field(default_factory=list)
     key_prefix: str = "flow"  # idempotency keys of writes: f"{key_prefix}:{step}"
     extract: Callable[..., Any] | None = None
@@ -169,7 +191,8 @@ class _Turn:
     def slot_context(self, kind: str = "", step_id: str = ""):
         from scenarios.engine.slots.base import SlotContext
 
-        reasons = self.env.params.get("cancel_reasons")
+        # Only a cancellation reason reads the SOP (reading it may cost a round trip).
+        reasons = self.env.params.get("cancel_reasons") if kind == "cancel_reason" else None
         return SlotContext(
             order=self.state["results"].get("order"),
             customer=self.state["results"].get("user"),

@@ -24,7 +24,14 @@ from aftersales.models import Sop
 from config.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from scenarios.engine import routing
 from scenarios.engine.agent import initial_state as agent_initial_state
-from scenarios.engine.runner import FlowEnvironment, ToolOutcome, TurnOutcome, initial_state, run_turn
+from scenarios.engine.runner import (
+    FlowEnvironment,
+    LazyParams,
+    ToolOutcome,
+    TurnOutcome,
+    initial_state,
+    run_turn,
+)
 from scenarios.engine.validate import FlowError, validate_definition
 from scenarios.flows.selectors import (
     flow_clause_ids,
@@ -315,7 +322,7 @@ def _run_flow(conversation: Conversation, version: ScenarioVersion, text: str, i
         call_tool=_gateway(conversation, index),
         judge=_judge(conversation, version.scenario.key),
         customer=lambda: conversation.customer_id,
-        params=_params(version.sop_key, conversation.region_id),
+        params=LazyParams(lambda: _params(version.sop_key, conversation.region_id)),
         evidence=conversation.state.get("evidence", []),
         key_prefix="flow",
     )

@@ -1,6 +1,6 @@
 """The turn runner on its own: a recording gateway and the real slot extractors, no database."""
 
-from scenarios.engine.runner import MAX_STEPS_PER_TURN, FlowEnvironment, ToolOutcome, run_turn
+from scenarios.engine.runner import MAX_STEPS_PER_TURN, FlowEnvironment, LazyParams, ToolOutcome, run_turn
 
 
 class Gateway:
@@ -162,3 +162,51 @@ def test_run_turn__handoff_step_without_earlier_reply__customer_told_a_person_ta
     ]
     assert outcome.handoff == {"queue": "claims", "summary": "Customer wants a person."}
     assert outcome.reply == "I am passing your conversation to a colleague, who will take it from here."
+
+
+def _counting_params(values: dict):
+    loads = []
+
+    def load():
+        loads.append(1)
+        return values
+
+    return LazyParams(load), loads
+
+
+def test_run_turn__no_step_reads_the_sop__parameters_never_loaded():
+    # given SOP parameters that cost a load, and a turn that only collects an order id and reads it
+    params, loads = _counting_params({"auto_refund_cap": 50})
+    gateway = Gateway(get_order_details=ToolOutcome("executed", ORDER))
+
+    # when the turn runs up to the confirmation question
+    outcome = run_turn(FLOW, None, "order #W0000001", env(gateway, params=params))
+
+    # then it asked without ever loading the parameters
+    assert outcome.reply == "Return the mug of #W0000001?"
+    assert loads == []
+
+
+def test_run_turn__condition_and_template_read_the_sop__parameters_loaded_once():
+    # given a flow whose decision and reply both read a parameter
+    flow = {
+        "start": "check",
+        "steps": {
+            "check": {
+                "type": "decide", "clause": "X-1",
+                "rules": [{"when": "params['reship_allowed'] == true", "next": "reship"}],
+                "default": "refund",
+            },
+            "reship": {"type": "end", "clause": "", "outcome": "resolved",
+                       "template": "Reship within {{ params.reship_days }} days."},
+            "refund": {"type": "end", "clause": "", "outcome": "resolved", "template": "Refund."},
+        },
+    }  # fmt: skip
+    params, loads = _counting_params({"reship_allowed": True, "reship_days": 3})
+
+    # when the turn runs
+    outcome = run_turn(flow, None, "my parcel never came", env(Gateway(), params=params))
+
+    # then both read the same parameters, loaded once
+    assert outcome.reply == "Reship within 3 days."
+    assert loads == [1]
