@@ -159,9 +159,16 @@ def _replay(scope: str, key: str, request_hash: str) -> GatewayResult | None:
 
 # The records whose owner the guard checks: argument → (model, label).
 OWNED_RECORDS = {"order_id": (Order, "order"), "payment_method_id": (PaymentMethod, "payment method")}
+# Reads whose result names the owner of the record they were asked for: tool → (argument, result key).
+# Their result is always checked against the conversation's customer before it is returned; in a flow
+# turn (which already holds the lock) that check replaces reading the owner first — a read changes
+# nothing, so refusing it after it ran is the same refusal, one round trip cheaper.
+OWNER_IN_RESULT = {"get_order_details": ("order_id", "user_id")}
 
 
-def _claim(conversation: Conversation, arguments: dict, *, locked: bool, region_codes=None) -> Conversation:
+def _claim(
+    conversation: Conversation, arguments: dict, *, locked: bool, region_codes=None, checked_on_result=None
+) -> Conversation:
     """Take the call's sequence number and bring onto ``conversation`` what the guard reads: its
     status, verified customer and region as they are now, and the owner of each record the
     arguments name (``owner_<argument>``).
@@ -174,12 +181,15 @@ def _claim(conversation: Conversation, arguments: dict, *, locked: bool, region_
     one of them, else it does not exist for the caller (404, as for every conversation endpoint).
 
     Locked (a flow turn holds the lock and read the row under it): the counter is incremented in
-    memory and written back with the turn; only the owners are read."""
+    memory and written back with the turn; only the owners are read, but for ``checked_on_result``
+    (the argument whose owner the result will name, see OWNER_IN_RESULT)."""
     owned = [
         (argument, model)
         for argument, (model, _) in OWNED_RECORDS.items()
-        if isinstance(arguments.get(argument), str)
+        if isinstance(arguments.get(argument), str) and not (locked and argument == checked_on_result)
     ]
+    if locked and checked_on_result:
+        setattr(conversation, f"owner_{checked_on_result}", None)  # not an earlier call's owner
     # Identifiers only (from the models' metadata) go into the SQL text; every value is a parameter.
     owners = [
         f'(SELECT "{model._meta.get_field("customer").column}" FROM "{model._meta.db_table}" '  # noqa: S608
@@ -346,7 +356,14 @@ def _guard(conversation: Conversation, spec: ToolSpec, arguments: dict, confirme
 
 
 def _after(conversation: Conversation, spec: ToolSpec, arguments: dict, result: Any) -> Denial | None:
-    """What a successful call does to the conversation: verify its customer, or hand it off."""
+    """What a successful call does to the conversation: verify its customer, or hand it off. A read
+    whose result names its record's owner is refused here if that is someone else."""
+    if spec.name in OWNER_IN_RESULT:
+        argument, key = OWNER_IN_RESULT[spec.name]
+        setattr(conversation, f"owner_{argument}", result.get(key) if isinstance(result, dict) else None)
+        denial = _ownership(conversation, {argument: arguments[argument]})
+        if denial:
+            return denial
     via = VERIFYING_TOOLS.get(spec.name)
     if via and not conversation_verify_customer(conversation=conversation, customer_id=result, via=via):
         return Denial(
@@ -448,7 +465,13 @@ def gateway_call(
     with nullcontext() if plain else transaction.atomic():
         # Calls of one conversation that change something serialise here: the verified customer and
         # the open status are read and changed under this lock. No LLM is ever called inside it.
-        conversation = _claim(conversation, arguments, locked=locked, region_codes=region_codes)
+        conversation = _claim(
+            conversation,
+            arguments,
+            locked=locked,
+            region_codes=region_codes,
+            checked_on_result=OWNER_IN_RESULT.get(name, (None,))[0],
+        )
         call = ToolCall(
             conversation=conversation,
             seq=conversation.tool_call_count,

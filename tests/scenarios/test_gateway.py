@@ -4,6 +4,8 @@ idempotency, called the way the flow engine and the agent loop call it."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.marketplace.tools import TOOLS, ToolSpec
 from aftersales.models import Order, PaymentMethod, PaymentTransaction
@@ -535,3 +537,53 @@ def test_conversation_events__opened_and_asserted__two_rows(world):
         ("customer_verified", {"customer_id": ANN, "via": "asserted", "by": "trusted-app"}),
     ]
     assert ConversationEvent.objects.count() == 2
+
+
+def _locked_read(conversation, order_id):
+    """A read as a flow turn makes it: inside the turn's transaction, holding the row lock."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        with CaptureQueriesContext(connection) as captured:
+            result = gateway_call(
+                conversation=locked,
+                name="get_order_details",
+                arguments={"order_id": order_id},
+                source="flow",
+                locked=True,
+            )
+        locked.save(update_fields=["tool_call_count"])
+    return result, [query["sql"] for query in captured]
+
+
+def test_gateway_call__flow_turn_reads_own_order__owner_taken_from_the_record_two_statements(world):
+    # given a conversation verified as Ann, and a flow turn holding its lock
+    conversation = world(ANN)
+
+    # when the turn reads Ann's order #W1
+    result, statements = _locked_read(conversation, "#W1")
+
+    # then it is executed with the order: the order's read(s) and the record, no owner read first
+    # (PostgreSQL reads an order in one statement; SQLite in four)
+    assert (result.status, result.result["order_id"], result.result["user_id"]) == ("executed", "#W1", ANN)
+    assert len(statements) == (2 if connection.vendor == "postgresql" else 5)
+    assert [s for s in statements if s.startswith('SELECT (SELECT "customer_id"')] == []
+    assert statements[-1].startswith('INSERT INTO "scenarios_toolcall"')
+
+
+def test_gateway_call__flow_turn_reads_another_customers_order__denied_and_nothing_returned(world):
+    # given a conversation verified as Ann, and a flow turn holding its lock
+    conversation = world(ANN)
+
+    # when the turn reads Bob's order #W6
+    result, _ = _locked_read(conversation, "#W6")
+
+    # then it is refused as any other access to Bob's data, and the record keeps no result
+    assert _denial(result) == (
+        "denied",
+        "policy_denied",
+        "auth.own_data_only",
+        "This conversation may only access the data of its verified customer, not order #W6.",
+    )
+    assert result.result is None
+    stored = ToolCall.objects.get(conversation=conversation)
+    assert (stored.seq, stored.status, stored.result) == (1, "denied", None)
