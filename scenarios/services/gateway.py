@@ -160,9 +160,8 @@ def _replay(scope: str, key: str, request_hash: str) -> GatewayResult | None:
 # The records whose owner the guard checks: argument → (model, label).
 OWNED_RECORDS = {"order_id": (Order, "order"), "payment_method_id": (PaymentMethod, "payment method")}
 # Reads whose result names the owner of the record they were asked for: tool → (argument, result key).
-# Their result is always checked against the conversation's customer before it is returned; in a flow
-# turn (which already holds the lock) that check replaces reading the owner first — a read changes
-# nothing, so refusing it after it ran is the same refusal, one round trip cheaper.
+# Their owner is checked on the result before it is returned, instead of being read first: a read
+# changes nothing, so refusing it after it ran is the same refusal, without the extra read.
 OWNER_IN_RESULT = {"get_order_details": ("order_id", "user_id")}
 
 
@@ -181,14 +180,16 @@ def _claim(
     one of them, else it does not exist for the caller (404, as for every conversation endpoint).
 
     Locked (a flow turn holds the lock and read the row under it): the counter is incremented in
-    memory and written back with the turn; only the owners are read, but for ``checked_on_result``
-    (the argument whose owner the result will name, see OWNER_IN_RESULT)."""
+    memory and written back with the turn; only the owners are read.
+
+    ``checked_on_result``: the argument whose owner the result will name (OWNER_IN_RESULT); it is
+    not read here."""
     owned = [
         (argument, model)
         for argument, (model, _) in OWNED_RECORDS.items()
-        if isinstance(arguments.get(argument), str) and not (locked and argument == checked_on_result)
+        if isinstance(arguments.get(argument), str) and argument != checked_on_result
     ]
-    if locked and checked_on_result:
+    if checked_on_result:
         setattr(conversation, f"owner_{checked_on_result}", None)  # not an earlier call's owner
     # Identifiers only (from the models' metadata) go into the SQL text; every value is a parameter.
     owners = [
