@@ -48,6 +48,18 @@ def _publications_in_force(at: datetime | None):
     )
 
 
+def sop_version_in_force(*, sop_key: str, region_code: str) -> tuple[int, str] | None:
+    """(version id, content hash) of the SOP's version in force now in the region, or None: one
+    indexed read, for callers that keep resolutions of immutable versions themselves."""
+    return (
+        _publications_in_force(None)
+        .filter(sop__key=sop_key, region_id=region_code)
+        .order_by("-effective_at", "-pk")
+        .values_list("version_id", "version__content_hash")
+        .first()
+    )
+
+
 def _resolved(publication: SopPublication) -> ResolvedSop:
     version = publication.version
     resolved = resolve(version_content(version), publication.region_id)
