@@ -212,6 +212,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a crashed worker's job is redelivered; services are idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process loads the identification encoder before it reports up (0.3 s; 2-3 s when it
+# builds the graph, more on a busy host). A replacement process (after a crash or a hard time
+# limit) silent for longer than this is killed and replaced again: Celery's 4 s default would loop.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="redress")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -224,6 +228,11 @@ CELERY_BEAT_SCHEDULE["activate-scheduled-sop-publications"] = {
     "task": "aftersales.tasks.activate_scheduled_sop_publications",
     "schedule": 60.0,  # a scheduled SOP version is in force within a minute of its effective time
 }
+
+# --- Identification --------------------------------------------------------------------------
+# Web and worker processes load the identification encoder when they start (scenarios/
+# identification/warmup.py) instead of on their first customer message.
+REDRESS_WARM_ENCODER = env.bool("REDRESS_WARM_ENCODER", default=True)
 
 # --- LLM -------------------------------------------------------------------------------------
 LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
