@@ -73,7 +73,9 @@ class ConversationMessageView(ApiView):
             text=payload.validated_data["text"],
             evidence=payload.validated_data.get("evidence", []),
         )
-        return Response(MessageResponseSerializer(result.as_dict()).data)
+        # The result has the documented shape already (MessageResponseSerializer documents it):
+        # passing it through the serializer's fields cost ~0.5 ms a turn and changed nothing.
+        return Response(result.as_dict())
 
 
 class FlowSchemaView(ApiView):

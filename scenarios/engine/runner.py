@@ -97,6 +97,16 @@ class StepTrace:
     detail: dict
     duration_ms: float
 
+    def as_dict(self) -> dict:
+        """As kept in ``Turn.steps`` and shown in the trace."""
+        return {
+            "step": self.step,
+            "type": self.type,
+            "clause": self.clause,
+            "detail": self.detail,
+            "duration_ms": self.duration_ms,
+        }
+
 
 @dataclass
 class TurnOutcome:

@@ -119,13 +119,12 @@ def clause_coverage(sop: Sop) -> list[dict]:
 
 
 def turns_as_dicts(conversation, *, limit: int) -> list[dict]:
-    """The conversation's turns with their steps, oldest first (two queries whatever the count)."""
+    """The conversation's turns with their steps, oldest first (one query whatever the count)."""
     from scenarios.models import Turn
 
     turns = (
         Turn.objects.filter(conversation=conversation)
         .select_related("scenario_version")
-        .prefetch_related("steps")
         .order_by("index")[:limit]
     )
     return [
@@ -144,16 +143,7 @@ def turns_as_dicts(conversation, *, limit: int) -> list[dict]:
             "handoff": turn.handoff,
             "ended": turn.ended,
             "duration_ms": turn.duration_ms,
-            "steps": [
-                {
-                    "step": step.step_id,
-                    "type": step.type,
-                    "clause": step.clause,
-                    "detail": step.detail,
-                    "duration_ms": step.duration_ms,
-                }
-                for step in turn.steps.all()
-            ],
+            "steps": turn.steps,
         }
         for turn in turns
     ]

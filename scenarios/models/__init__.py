@@ -16,9 +16,9 @@ __all__ = [
     "ToolCall",
     "TrainingExample",
 ]
-from .flows import RoutingRule, ScenarioClause, ScenarioVersion, Turn, TurnStep
+from .flows import RoutingRule, ScenarioClause, ScenarioVersion, Turn
 
-__all__ += ["RoutingRule", "ScenarioClause", "ScenarioVersion", "Turn", "TurnStep"]
+__all__ += ["RoutingRule", "ScenarioClause", "ScenarioVersion", "Turn"]
 from .scenario_tests import ScenarioTestCase, ScenarioTestResult, ScenarioTestRun  # noqa: E402
 
 __all__ += ["ScenarioTestCase", "ScenarioTestResult", "ScenarioTestRun"]

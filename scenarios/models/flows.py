@@ -166,6 +166,9 @@ class Turn(models.Model):
     handoff = models.JSONField(null=True, blank=True)
     ended = models.BooleanField(default=False)
     duration_ms = models.FloatField(default=0)
+    # Written with the turn, in its one INSERT (a row per step cost a statement per turn and was only
+    # ever read with its turn): [{"step", "type", "clause", "detail", "duration_ms"}, ...] in order.
+    steps = models.JSONField(default=list, blank=True, help_text="The steps the turn ran, in order.")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,20 +177,3 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return f"turn {self.index} of {self.conversation_id}"
-
-
-class TurnStep(models.Model):
-    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField()
-    step_id = models.CharField(max_length=64)
-    type = models.CharField(max_length=20)
-    clause = models.CharField(max_length=20, blank=True, default="")
-    detail = models.JSONField(default=dict, blank=True)
-    duration_ms = models.FloatField(default=0)
-
-    class Meta:
-        ordering = ["turn", "position"]
-        constraints = [models.UniqueConstraint(fields=["turn", "position"], name="turnstep_unique_position")]
-
-    def __str__(self) -> str:
-        return f"{self.step_id} ({self.type})"

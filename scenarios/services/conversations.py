@@ -6,12 +6,11 @@ is not allowed) and each change writes a ConversationEvent, the business audit t
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from django.db import transaction
 from django.utils import timezone
 
 from aftersales.models import ApiClient, Customer, Region
+from config.batch import WriteBatch
 from config.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from scenarios.models import Conversation, ConversationEvent
 
@@ -20,10 +19,16 @@ Status = Conversation.Status
 DEFAULT_HANDOFF_QUEUE = "general"
 
 
-def _event(conversation: Conversation, kind: str, actor=None, **data) -> ConversationEvent:
+def _event(
+    conversation: Conversation, kind: str, actor=None, batch: WriteBatch | None = None, **data
+) -> None:
     # Who made the change: an API client by name, or the runtime (flow, agent, gateway) itself.
     data["by"] = str(actor) if actor is not None else "runtime"
-    return ConversationEvent.objects.create(conversation=conversation, kind=kind, data=data)
+    event = ConversationEvent(conversation=conversation, kind=kind, data=data)
+    if batch is not None:
+        batch.insert([event])
+    else:
+        event.save()
 
 
 @transaction.atomic
@@ -84,40 +89,51 @@ def conversation_verify_customer(*, conversation: Conversation, customer_id: str
     return current == customer_id
 
 
-def _close(conversation: Conversation, actor, outcome: str, kind: str, **fields) -> Conversation:
+def _close(
+    conversation: Conversation, actor, outcome: str, kind: str, batch: WriteBatch | None, **fields
+) -> Conversation:
+    """The guarded status change (open → ended) and its event. With ``batch`` (the caller holds the
+    row lock in its transaction and writes its turn in one round trip at the end) both join the
+    batch: the guard is checked when it is flushed, and a miss rolls the caller's transaction back."""
     now = timezone.now()
-    closed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
-        status=Status.ENDED, outcome=outcome, ended_at=now, updated=now, **fields
-    )
-    if not closed:
-        raise InvalidTransition(f"{conversation} has already ended.", code="conversation_ended")
-    conversation.status, conversation.outcome, conversation.ended_at = Status.ENDED, outcome, now
-    for name, value in fields.items():
-        setattr(conversation, name, value)
-    _event(conversation, kind, actor, outcome=outcome, **fields)
+    ended = InvalidTransition(f"{conversation} has already ended.", code="conversation_ended")
+    if batch is None:
+        with transaction.atomic():
+            closed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
+                status=Status.ENDED, outcome=outcome, ended_at=now, updated=now, **fields
+            )
+            if not closed:
+                raise ended
+            _apply(conversation, now, outcome, fields)
+            _event(conversation, kind, actor, outcome=outcome, **fields)
+        return conversation
+    _apply(conversation, now, outcome, fields)
+    changed = ["status", "outcome", "ended_at", "updated", *fields]
+    batch.update(conversation, changed, only_if={"status": Status.OPEN}, or_raise=ended)
+    _event(conversation, kind, actor, batch, outcome=outcome, **fields)
     return conversation
 
 
-def _atomic(locked: bool):
-    # ``locked``: the caller holds the conversation's row lock in its open transaction and saw it
-    # open, so the change cannot fail on its status: it needs no savepoint of its own (a flow turn
-    # saves the two round trips; should anything fail, the whole turn rolls back).
-    return nullcontext() if locked else transaction.atomic()
+def _apply(conversation: Conversation, now, outcome: str, fields: dict) -> None:
+    conversation.status, conversation.outcome, conversation.ended_at = Status.ENDED, outcome, now
+    for name, value in fields.items():
+        setattr(conversation, name, value)
 
 
 def conversation_hand_off(
-    *, actor=None, conversation: Conversation, queue: str, summary: str, locked: bool = False
+    *, actor=None, conversation: Conversation, queue: str, summary: str, batch: WriteBatch | None = None
 ) -> Conversation:
-    """End the bot's part: a human agent of ``queue`` takes over with ``summary``."""
-    with _atomic(locked):
-        return _close(
-            conversation,
-            actor,
-            Outcome.HANDED_OFF,
-            ConversationEvent.Kind.HANDED_OFF,
-            handoff_queue=queue or DEFAULT_HANDOFF_QUEUE,
-            handoff_summary=summary,
-        )
+    """End the bot's part: a human agent of ``queue`` takes over with ``summary``. ``batch``: see
+    ``_close``."""
+    return _close(
+        conversation,
+        actor,
+        Outcome.HANDED_OFF,
+        ConversationEvent.Kind.HANDED_OFF,
+        batch,
+        handoff_queue=queue or DEFAULT_HANDOFF_QUEUE,
+        handoff_summary=summary,
+    )
 
 
 @transaction.atomic
@@ -137,15 +153,19 @@ def conversation_requeue(*, actor=None, conversation: Conversation, queue: str) 
 
 
 def conversation_end(
-    *, actor=None, conversation: Conversation, outcome: str = Outcome.RESOLVED, locked: bool = False
+    *,
+    actor=None,
+    conversation: Conversation,
+    outcome: str = Outcome.RESOLVED,
+    batch: WriteBatch | None = None,
 ) -> Conversation:
+    """``batch``: see ``_close``."""
     if outcome not in (Outcome.RESOLVED, Outcome.ABANDONED):
         raise ValidationFailed(
             f"A conversation ends as resolved or abandoned, not {outcome!r}.",
             details={"outcome": [outcome]},
         )
-    with _atomic(locked):
-        return _close(conversation, actor, outcome, ConversationEvent.Kind.ENDED)
+    return _close(conversation, actor, outcome, ConversationEvent.Kind.ENDED, batch)
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ from jsonschema import Draft202012Validator
 
 from aftersales.marketplace.tools import TOOLS, ToolError, ToolSpec
 from aftersales.models import Order, OrderItem, PaymentMethod, PaymentTransaction, TransactionType
+from config.batch import WriteBatch
 from config.errors import Conflict, DomainError, NotFound, ValidationFailed
 from scenarios.models import Conversation, ToolCall
 from scenarios.services.conversations import (
@@ -435,10 +436,14 @@ def gateway_call(
     source: str = ToolCall.Source.API,
     locked: bool = False,
     region_codes=None,
+    batch: WriteBatch | None = None,
 ) -> GatewayResult:
     """Validate, guard, execute and record one tool call in ``conversation`` (see the module doc).
 
     ``locked``: the caller holds the conversation's row lock in the open transaction (a flow turn).
+    ``batch`` (with ``locked``): the record of a plain read joins the caller's trailing writes (one
+    round trip for the whole turn) instead of being an INSERT of its own; it is then unsaved until
+    the caller flushes the batch.
     ``region_codes`` (the API): ``conversation`` is only a reference by primary key, which must name a
     conversation in one of these regions (404 ``conversation_not_found`` otherwise); its fields are
     read here, in the statement that claims the call (none is read twice)."""
@@ -503,7 +508,9 @@ def gateway_call(
         else:
             _execute(conversation, spec, arguments, call)
         call.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        if plain:
+        if plain and batch is not None:
+            batch.insert([call])
+        elif plain:
             call.save()
         else:
             call.save(update_fields=OUTCOME_FIELDS)

@@ -7,7 +7,7 @@ import pytest
 
 from aftersales.models import Order
 from scenarios.engine.agent import HANDOFF_REPLY, MAX_STEPS_PER_TURN
-from scenarios.models import Conversation, LLMCall, ModelConfiguration, ToolCall, Turn, TurnStep
+from scenarios.models import Conversation, LLMCall, ModelConfiguration, ToolCall, Turn
 from scenarios.services.agent import TURN_CLAIM_SECONDS
 from tests.scenarios.agent_helpers import bad_arguments
 from tests.scenarios.llm_server import answer, raw, stall, status, tool_call
@@ -82,8 +82,8 @@ def test_agent_turn__failure__handed_off_recorded_no_exception(
     )
     assert "turn_claim" not in conversation.state
     assert [c.outcome for c in LLMCall.objects.filter(purpose="agent").order_by("pk")] == llm_outcomes
-    handoff = TurnStep.objects.filter(turn__conversation=conversation).order_by("position").last()
-    assert (handoff.type, handoff.detail["reason"], handoff.detail["transfer"]) == (
+    handoff = Turn.objects.filter(conversation=conversation).order_by("index").last().steps[-1]
+    assert (handoff["type"], handoff["detail"]["reason"], handoff["detail"]["transfer"]) == (
         "handoff",
         reason,
         "executed",

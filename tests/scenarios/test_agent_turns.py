@@ -2,7 +2,7 @@
 reads, writes the customer confirms (or not), and prompt injection the policy guard refuses."""
 
 from aftersales.models import Order
-from scenarios.models import Conversation, LLMCall, ToolCall, TurnStep
+from scenarios.models import Conversation, LLMCall, ToolCall, Turn
 from tests.scenarios.agent_helpers import ALLOWED_TOOLS, INSTRUCTIONS, SCENARIO, last_message, system_of
 from tests.scenarios.llm_server import answer, tool_call
 
@@ -25,10 +25,8 @@ def _tool_calls(conversation_id):
 
 
 def _steps(conversation_id, index):
-    return [
-        (s.step_id, s.type, s.detail.get("status"))
-        for s in TurnStep.objects.filter(turn__conversation_id=conversation_id, turn__index=index)
-    ]
+    turn = Turn.objects.get(conversation_id=conversation_id, index=index)
+    return [(s["step"], s["type"], s["detail"].get("status")) for s in turn.steps]
 
 
 def test_agent_turn__read_then_reply__answers_with_the_tool_result(agent_chat, scripted_llm):
@@ -65,12 +63,13 @@ def test_agent_turn__read_then_reply__answers_with_the_tool_result(agent_chat, s
     )
     calls = list(LLMCall.objects.filter(purpose="agent").order_by("pk"))
     assert [c.outcome for c in calls] == ["ok", "ok"]
-    steps = list(TurnStep.objects.filter(turn__conversation_id=agent_chat.conversation_id))
-    assert [(s.step_id, s.type, s.detail["llm_call"]) for s in steps] == [
+    (turn_row,) = Turn.objects.filter(conversation_id=agent_chat.conversation_id)
+    steps = turn_row.steps
+    assert [(s["step"], s["type"], s["detail"]["llm_call"]) for s in steps] == [
         ("step_1", "tool", calls[0].pk),
         ("step_2", "reply", calls[1].pk),
     ]
-    assert steps[0].detail["status"] == "executed" and steps[1].detail["text"] == response["reply"]
+    assert steps[0]["detail"]["status"] == "executed" and steps[1]["detail"]["text"] == response["reply"]
     assert _tool_calls(agent_chat.conversation_id) == [("get_order_details", False, "agent", "executed", "")]
     conversation = Conversation.objects.get(pk=agent_chat.conversation_id)
     assert (conversation.status, "turn_claim" in conversation.state) == ("open", False)
@@ -199,8 +198,9 @@ def test_agent_turn__injected_refund_to_another_customers_card__denied_and_custo
         "rule": "auth.own_data_only",
         "message": call.message,
     }
-    step = TurnStep.objects.get(turn__conversation_id=agent_chat.conversation_id, type="tool")
-    assert (step.detail["status"], step.detail["rule"]) == ("denied", "auth.own_data_only")
+    (turn,) = Turn.objects.filter(conversation_id=agent_chat.conversation_id)
+    (step,) = [s for s in turn.steps if s["type"] == "tool"]
+    assert (step["detail"]["status"], step["detail"]["rule"]) == ("denied", "auth.own_data_only")
     assert Order.objects.get(pk="#W3").status == "delivered"
 
 

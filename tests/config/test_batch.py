@@ -1,0 +1,118 @@
+"""WriteBatch: the trailing writes of a unit of work in one round trip (PostgreSQL), exactly as the
+ORM would write them."""
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from config.batch import WriteBatch
+from config.errors import InvalidTransition
+from scenarios.models import Conversation, ConversationEvent
+
+
+def _round_trips(statements: int) -> int:
+    return 1 if connection.vendor == "postgresql" else statements
+
+
+@pytest.fixture
+def conversation(regions):
+    return Conversation.objects.create(region=regions["US"], channel="chat")
+
+
+def test_batch__inserts_and_an_update__written_in_one_round_trip_with_generated_keys(conversation):
+    batch = WriteBatch()
+    events = [
+        ConversationEvent(
+            conversation=conversation, kind="ended", data={"outcome": "resolved", "note": "50%"}
+        ),
+        ConversationEvent(conversation=conversation, kind="feedback", data={"csat": 5}),
+    ]
+    batch.insert(events)
+    conversation.state = {"flow": {"step": "done"}}
+    batch.update(conversation, ["state"])
+
+    with CaptureQueriesContext(connection) as queries:
+        batch.flush()
+
+    assert len(queries) == _round_trips(2)
+    stored = list(ConversationEvent.objects.filter(conversation=conversation).order_by("pk"))
+    assert [(e.pk, e.kind, e.data) for e in stored] == [
+        (events[0].pk, "ended", {"outcome": "resolved", "note": "50%"}),
+        (events[1].pk, "feedback", {"csat": 5}),
+    ]
+    assert events[0].pk < events[1].pk and events[0]._state.adding is False
+    assert stored[0].created == events[0].created  # auto_now_add set on the object, as by create()
+    assert Conversation.objects.get(pk=conversation.pk).state == {"flow": {"step": "done"}}
+    assert len(batch) == 0
+
+
+def test_batch__update__writes_only_the_named_fields_and_refreshes_auto_now(conversation):
+    before = conversation.updated
+    conversation.state = {"x": 1}
+    conversation.channel = "email"  # changed in memory, not named: not written
+    batch = WriteBatch()
+    batch.update(conversation, ["state", "updated"])
+
+    batch.flush()
+
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert (stored.state, stored.channel) == ({"x": 1}, "chat")
+    assert stored.updated == conversation.updated and stored.updated > before
+
+
+def test_batch__guarded_update_matches_no_row__raises_and_the_transaction_keeps_nothing(conversation):
+    Conversation.objects.filter(pk=conversation.pk).update(status="ended")
+    batch = WriteBatch()
+    batch.insert([ConversationEvent(conversation=conversation, kind="ended", data={})])
+    conversation.status = "ended"
+    batch.update(
+        conversation,
+        ["status"],
+        only_if={"status": "open"},
+        or_raise=InvalidTransition("already ended", code="conversation_ended"),
+    )
+
+    with pytest.raises(InvalidTransition) as raised, transaction.atomic():
+        batch.flush()
+
+    assert raised.value.code == "conversation_ended"
+    assert not ConversationEvent.objects.filter(conversation=conversation).exists()
+
+
+def test_batch__guarded_update_matches__written(conversation):
+    conversation.status, conversation.outcome = "ended", "resolved"
+    batch = WriteBatch()
+    batch.update(
+        conversation, ["status", "outcome"], only_if={"status": "open"}, or_raise=InvalidTransition("ended")
+    )
+
+    batch.flush()
+
+    assert Conversation.objects.values_list("status", "outcome").get(pk=conversation.pk) == (
+        "ended",
+        "resolved",
+    )
+
+
+def test_batch__insert_with_its_own_primary_key__kept_as_given(regions):
+    given = uuid.uuid4()
+    batch = WriteBatch()
+    batch.insert([Conversation(pk=given, region=regions["US"], channel="chat")])
+
+    batch.flush()
+
+    assert list(Conversation.objects.values_list("pk", "status", "state")) == [(given, "open", {})]
+
+
+def test_batch__nothing_collected__no_query(db):
+    with CaptureQueriesContext(connection) as queries:
+        WriteBatch().flush()
+
+    assert len(queries) == 0
+
+
+def test_batch__guard_without_its_error__refused(conversation):
+    with pytest.raises(ValueError, match="only_if and or_raise go together"):
+        WriteBatch().update(conversation, ["status"], only_if={"status": "open"})
