@@ -508,10 +508,12 @@ def gateway_call(
         else:
             _execute(conversation, spec, arguments, call)
         call.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        if plain and batch is not None:
-            batch.insert([call])
-        elif plain:
-            call.save()
+        if plain:
+            # One INSERT with the outcome: the caller's batch, or one of its own (cheaper than save()).
+            record = batch if batch is not None else WriteBatch()
+            record.insert([call])
+            if batch is None:
+                record.flush()
         else:
             call.save(update_fields=OUTCOME_FIELDS)
     return GatewayResult.of(call)

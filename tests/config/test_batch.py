@@ -116,3 +116,29 @@ def test_batch__nothing_collected__no_query(db):
 def test_batch__guard_without_its_error__refused(conversation):
     with pytest.raises(ValueError, match="only_if and or_raise go together"):
         WriteBatch().update(conversation, ["status"], only_if={"status": "open"})
+
+
+def test_batch__guard_on_null__refused(conversation):
+    with pytest.raises(ValueError, match="never matches NULL"):
+        WriteBatch().update(
+            conversation, ["status"], only_if={"customer": None}, or_raise=InvalidTransition("x")
+        )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side binding is a psycopg option")
+def test_batch__server_side_binding__statements_sent_one_by_one(conversation):
+    options = connection.settings_dict["OPTIONS"]
+    options["server_side_binding"] = True
+    try:
+        batch = WriteBatch()
+        batch.insert([ConversationEvent(conversation=conversation, kind="ended", data={})])
+        conversation.state = {"y": 2}
+        batch.update(conversation, ["state"])
+        with CaptureQueriesContext(connection) as queries:
+            batch.flush()
+    finally:
+        del options["server_side_binding"]
+
+    assert len(queries) == 2
+    assert Conversation.objects.get(pk=conversation.pk).state == {"y": 2}
+    assert ConversationEvent.objects.filter(conversation=conversation, kind="ended").count() == 1
