@@ -309,6 +309,8 @@ def _serve(database_url: str, port: int, log) -> subprocess.Popen:
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi:application",
+            "--config",
+            "config/gunicorn.conf.py",  # the Procfile's: each worker warms the encoder before serving
             "--bind",
             f"127.0.0.1:{port}",
             *workers,
