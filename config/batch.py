@@ -52,7 +52,10 @@ class WriteBatch:
         model = type(objs[0])
         connection = connections[self.using]
         meta = model._meta
-        generated = meta.pk.db_returning and all(obj.pk is None for obj in objs)
+        keyed = {obj.pk is not None for obj in objs}
+        if len(keyed) > 1:
+            raise ValueError("insert objects that all have their primary key, or none")
+        generated = meta.pk.db_returning and keyed == {False}
         if generated and not connection.features.can_return_rows_from_bulk_insert:
             raise NotImplementedError(f"{connection.vendor} cannot return the keys of a multi-row INSERT")
         fields = [f for f in meta.concrete_fields if not (generated and f.primary_key)]

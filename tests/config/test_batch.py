@@ -142,3 +142,13 @@ def test_batch__server_side_binding__statements_sent_one_by_one(conversation):
     assert len(queries) == 2
     assert Conversation.objects.get(pk=conversation.pk).state == {"y": 2}
     assert ConversationEvent.objects.filter(conversation=conversation, kind="ended").count() == 1
+
+
+def test_batch__insert_mixing_given_and_missing_keys__refused(conversation):
+    events = [
+        ConversationEvent(pk=10_000, conversation=conversation, kind="ended", data={}),
+        ConversationEvent(conversation=conversation, kind="ended", data={}),
+    ]
+
+    with pytest.raises(ValueError, match="all have their primary key, or none"):
+        WriteBatch().insert(events)
