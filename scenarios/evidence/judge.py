@@ -30,6 +30,9 @@ DELIVERED_STATUSES = {"delivered", "return requested", "exchange requested"}
 SHIPPED_STATUSES = {"processed", "shipped", *DELIVERED_STATUSES}
 CARRIER_FAILED = {"lost", "returned_to_sender", "delivery_failed", "damaged_in_transit"}
 JUDGE_NAME = "embedded-v1"
+# The checklist item of a not-received claim that says whether the carrier's ETA has passed by the
+# region's wait; failed, the claim is too early and the flow tells the customer until when to wait.
+WAIT_AFTER_ETA = "wait_after_eta"
 
 
 @dataclass
@@ -71,10 +74,22 @@ class _Checklist:
         self.insufficient: list[str] = []
         self.human: list[str] = []
 
-    def check(self, item: str, met: bool | None, *, fail: str = "", unknown: str = "", missing: str = ""):
+    def check(
+        self,
+        item: str,
+        met: bool | None,
+        *,
+        fail: str = "",
+        unknown: str = "",
+        missing: str = "",
+        code: str = "",
+        **facts,
+    ):
         """Record one checklist item; `fail` explains a failure that makes the evidence insufficient,
-        `unknown` (met is None) or `human` reasons send the case to a person."""
-        self.items.append({"item": item, "met": met})
+        `unknown` (met is None) or `human` reasons send the case to a person. `code` names an item a
+        flow decides on (the words of `item` and `fail` are for people and may change), with its
+        `facts` (e.g. the date a wait ends)."""
+        self.items.append({"item": item, "met": met, **({"code": code, **facts} if code else {})})
         if met is False and fail:
             self.insufficient.append(fail)
             if missing:
@@ -217,10 +232,13 @@ def _not_received(c, status, events, eta, params, now, window) -> None:
             unknown="the ETA is unknown, so the wait cannot be checked",
         )
         return
+    until = (eta + wait).date().isoformat()
     c.check(
         f"{wait.days} days past the ETA",
         now >= eta + wait,
-        fail=f"too early: the parcel may still arrive (wait until {(eta + wait).date().isoformat()})",
+        fail=f"too early: the parcel may still arrive (wait until {until})",
+        code=WAIT_AFTER_ETA,
+        until=until,
     )
     c.check(
         f"claim within {window.days} days of the ETA",

@@ -308,10 +308,22 @@ def _judge(conversation: Conversation, scenario_key: str):
             "confidence": judgment.confidence,
             "rationale": judgment.rationale,
             "missing": judgment.missing,
+            "wait_until": _wait_until(judgment.checklist),
             "id": judgment.pk,
         }
 
     return judge
+
+
+def _wait_until(checklist: list) -> str | None:
+    """The date a too-early claim may be made again, from the judge's structured checklist (None: the
+    claim is not too early, or the judge did not check it)."""
+    from scenarios.evidence.judge import WAIT_AFTER_ETA
+
+    for item in checklist or []:
+        if isinstance(item, dict) and item.get("code") == WAIT_AFTER_ETA and item.get("met") is False:
+            return item.get("until")
+    return None
 
 
 def _params(sop_key: str, region_code: str) -> dict:

@@ -120,6 +120,13 @@ def test_judge__not_received_too_early__insufficient_with_date():
 
     assert result.verdict == "insufficient"
     assert result.rationale == "Insufficient: too early: the parcel may still arrive (wait until 2026-03-04)."
+    (wait,) = [item for item in result.checklist if item.get("code") == "wait_after_eta"]
+    assert wait == {
+        "item": "3 days past the ETA",
+        "met": False,
+        "code": "wait_after_eta",
+        "until": "2026-03-04",
+    }
 
 
 def test_judge__not_received_eta_only_in_the_carrier_events__the_last_one_given_counts():
@@ -161,7 +168,7 @@ def test_judge__not_received_carrier_eta_long_passed__sufficient():
 
     assert (result.verdict, result.missing) == ("sufficient", [])
     assert result.checklist[2:4] == [
-        {"item": "3 days past the ETA", "met": True},
+        {"item": "3 days past the ETA", "met": True, "code": "wait_after_eta", "until": "2026-03-05"},
         {"item": "claim within 30 days of the ETA", "met": True},
     ]
 

@@ -119,8 +119,8 @@ def test_package_not_received__carrier_eta_not_passed_by_the_wait__told_to_wait_
     wait_until = (eta + timedelta(days=2)).date().isoformat()
     assert answer["reply"] == (
         "Order #W0000004 is processed and may still arrive: the carrier's expected delivery date has not "
-        "passed by 2 days yet, so no claim is opened now. Insufficient: too early: the parcel may still "
-        f"arrive (wait until {wait_until}). If it has not arrived by then, please write to us again."
+        "passed by 2 days yet, so no claim is opened now. "
+        f"If it has not arrived by {wait_until}, please write to us again."
     )
     assert (answer["handoff"], answer["ended"]) == (None, True)
     conversation = Conversation.objects.get(pk=send.conversation_id)
