@@ -36,8 +36,8 @@ from scenarios.engine.runner import (
 )
 from scenarios.engine.validate import FlowError, validate_definition
 from scenarios.flows.selectors import (
+    ReleasedVersions,
     flow_clause_ids,
-    released_versions,
     routing_rules_for,
     scenario_version_cached,
     sop_clause_ids,
@@ -449,7 +449,7 @@ def conversation_message(
                 routing_rules_for(conversation.region_id, conversation.channel),
                 scenario_key=scenario_key,
                 confidence=confidence,
-                released=released_versions(),
+                released=ReleasedVersions(),
             )
             decision, version = chosen.action, None
             if chosen.action == routing.ROUTE:

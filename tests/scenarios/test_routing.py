@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from scenarios.engine.routing import RouteDecision, Rule, route
-from scenarios.flows.selectors import routing_rules_for
+from scenarios.flows.selectors import ReleasedVersions, released_versions, routing_rules_for
 from scenarios.models import RoutingRule, Scenario, ScenarioVersion
 
 RELEASED = {"cancel-order": 11, "order-status": 12}
@@ -96,3 +96,21 @@ def test_routing_rule_clean__route_without_scenario_or_with_a_draft__refused(cat
     }
     assert no_queue.value.message_dict == {"queue": ["A hand-off rule names its human queue."]}
     assert RoutingRule.objects.count() == 0
+
+
+def test_released_versions_lazy__one_query_per_scenario_asked__newest_released(
+    catalogue, django_assert_num_queries
+):
+    cancel, other = catalogue
+    ScenarioVersion.objects.create(scenario=cancel, number=1, content_hash="a", status="released")
+    newest = ScenarioVersion.objects.create(scenario=cancel, number=2, content_hash="b", status="released")
+    ScenarioVersion.objects.create(scenario=cancel, number=3, content_hash="c")  # a draft
+    ScenarioVersion.objects.create(scenario=other, number=1, content_hash="d", status="retired")
+    released = ReleasedVersions()
+
+    with django_assert_num_queries(2):
+        found = (released.get("cancel-order"), released.get("order-status"), released.get("cancel-order"))
+        missing = released.get("order-status")
+
+    assert (found, missing) == ((newest.pk, None, newest.pk), None)
+    assert dict(released) == released_versions() == {"cancel-order": newest.pk}
