@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from config.errors import NotFound
@@ -25,6 +26,19 @@ def conversation_for_regions(conversation_id, region_codes) -> Conversation:
     if conversation is None:
         raise NotFound(f"No conversation {conversation_id}.", code="conversation_not_found")
     return conversation
+
+
+def conversation_where(conversation_id, region_codes=None) -> tuple[str, list]:
+    """``conversation_for_regions``'s rule as raw SQL, for the runtime's hand-written statements: a
+    WHERE clause (quoted column names) and its parameters matching the conversation by primary key
+    and, with ``region_codes``, only in one of those regions (an empty scope matches nothing)."""
+    meta, quote = Conversation._meta, connection.ops.quote_name
+    where, params = f"{quote(meta.pk.column)} = %s", [meta.pk.get_db_prep_value(conversation_id, connection)]
+    if region_codes is not None:
+        codes = sorted(region_codes) or [""]
+        where += f" AND {quote(meta.get_field('region').column)} IN ({', '.join(['%s'] * len(codes))})"
+        params += codes
+    return where, params
 
 
 def conversation_tool_calls(conversation: Conversation) -> list[ToolCall]:

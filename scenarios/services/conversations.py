@@ -92,32 +92,23 @@ def conversation_verify_customer(*, conversation: Conversation, customer_id: str
 def _close(
     conversation: Conversation, actor, outcome: str, kind: str, batch: WriteBatch | None, **fields
 ) -> Conversation:
-    """The guarded status change (open → ended) and its event. With ``batch`` (the caller holds the
-    row lock in its transaction and writes its turn in one round trip at the end) both join the
-    batch: the guard is checked when it is flushed, and a miss rolls the caller's transaction back."""
-    now = timezone.now()
+    """The guarded status change (open → ended) and its event, sent together. With ``batch`` (the
+    caller holds the row lock in its transaction and writes its turn in one round trip at the end)
+    both join the caller's batch, and a guard miss at its flush rolls the caller's transaction back;
+    without, they are sent here, atomically. (On a miss, ``conversation`` in memory already carries
+    the ending: the caller gets ``conversation_ended`` and must not use it.)"""
+    own = batch if batch is not None else WriteBatch()
     ended = InvalidTransition(f"{conversation} has already ended.", code="conversation_ended")
-    if batch is None:
-        with transaction.atomic():
-            closed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
-                status=Status.ENDED, outcome=outcome, ended_at=now, updated=now, **fields
-            )
-            if not closed:
-                raise ended
-            _apply(conversation, now, outcome, fields)
-            _event(conversation, kind, actor, outcome=outcome, **fields)
-        return conversation
-    _apply(conversation, now, outcome, fields)
-    changed = ["status", "outcome", "ended_at", "updated", *fields]
-    batch.update(conversation, changed, only_if={"status": Status.OPEN}, or_raise=ended)
-    _event(conversation, kind, actor, batch, outcome=outcome, **fields)
-    return conversation
-
-
-def _apply(conversation: Conversation, now, outcome: str, fields: dict) -> None:
-    conversation.status, conversation.outcome, conversation.ended_at = Status.ENDED, outcome, now
+    conversation.status, conversation.outcome, conversation.ended_at = Status.ENDED, outcome, timezone.now()
     for name, value in fields.items():
         setattr(conversation, name, value)
+    changed = ["status", "outcome", "ended_at", "updated", *fields]
+    own.update(conversation, changed, only_if={"status": Status.OPEN}, or_raise=ended)
+    _event(conversation, kind, actor, own, outcome=outcome, **fields)
+    if batch is None:
+        with transaction.atomic():
+            own.flush()
+    return conversation
 
 
 def conversation_hand_off(

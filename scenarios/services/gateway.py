@@ -52,7 +52,7 @@ from scenarios.services.conversations import (
     conversation_verify_customer,
 )
 from scenarios.sop_parameters import sop_parameters_in_force as sop_parameters
-from scenarios.trace import conversation_for_regions
+from scenarios.trace import conversation_for_regions, conversation_where
 
 logger = structlog.get_logger(__name__)
 
@@ -199,7 +199,6 @@ def _claim(
         for _, model in owned
     ]
     owner_params = [arguments[argument] for argument, _ in owned]
-    table, pk = Conversation._meta.db_table, Conversation._meta.pk
     with connection.cursor() as cursor:
         if locked:
             conversation.tool_call_count += 1
@@ -208,14 +207,11 @@ def _claim(
                 cursor.execute("SELECT " + ", ".join(owners), owner_params)
                 values = cursor.fetchone()
         else:
-            where, params = f'"{pk.column}" = %s', [pk.get_db_prep_value(conversation.pk, connection)]
-            if region_codes is not None:
-                codes = sorted(region_codes) or [""]
-                where += f' AND "region_id" IN ({", ".join(["%s"] * len(codes))})'
-                params += codes
+            where, params = conversation_where(conversation.pk, region_codes)
             returning = ", ".join(
                 ['"tool_call_count", "status", "customer_id", "region_id", "api_client_id"', *owners]
             )
+            table = Conversation._meta.db_table
             increment = f'UPDATE "{table}" SET "tool_call_count" = "tool_call_count" + 1'  # noqa: S608
             cursor.execute(f"{increment} WHERE {where} RETURNING {returning}", params + owner_params)
             row = cursor.fetchone()
