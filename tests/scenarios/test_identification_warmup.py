@@ -1,3 +1,4 @@
+import gc
 import importlib.util
 from pathlib import Path
 
@@ -96,6 +97,26 @@ def test_gunicorn_conf__post_worker_init__warms_up(monkeypatch):
 
     # then it warmed up once
     assert calls == ["warm_up"]
+
+
+def test_gunicorn_conf__post_worker_init__freezes_what_the_worker_loaded(monkeypatch):
+    # given the Procfile's gunicorn config, and an object the worker loaded before serving
+    monkeypatch.setattr(warmup, "warm_up", lambda: None)
+    spec = importlib.util.spec_from_file_location("redress_gunicorn_conf", GUNICORN_CONF)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    loaded = {"routing": ["rules"]}
+    assert any(o is loaded for o in gc.get_objects())
+
+    # when a worker has loaded the app
+    try:
+        conf.post_worker_init(object())
+
+        # then the collector no longer walks it (frozen: in none of its generations)
+        assert not any(o is loaded for o in gc.get_objects())
+        assert not any(o is loaded["routing"] for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
 
 
 def test_celery__worker_process_init__warms_up(monkeypatch):
