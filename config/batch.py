@@ -34,6 +34,10 @@ class _Statement:
     params: tuple
     returns: list[Model] = field(default_factory=list)  # inserts: the objects whose pks come back
     guard: Exception | None = None  # updates with only_if: raised when no row matched
+    # updates: the object, the fields written and the only_if conditions (to merge the next update)
+    target: Model | None = None
+    fields: tuple[str, ...] = ()
+    only_if: dict = field(default_factory=dict)
 
 
 class WriteBatch:
@@ -82,11 +86,21 @@ class WriteBatch:
     ) -> None:
         """UPDATE ``fields`` of ``obj``'s row (``auto_now`` fields are refreshed, as by
         ``save(update_fields=...)``). With ``only_if`` ({field: value}), only a row that still has
-        those values is changed, and ``flush`` raises ``or_raise`` if there was none."""
+        those values is changed, and ``flush`` raises ``or_raise`` if there was none.
+
+        An update of the same object right after another one (at most one of them guarded) joins
+        it: one UPDATE of the union of the fields, under the guard — one new row version instead
+        of two. A guard miss still raises at ``flush``, and the caller's transaction keeps nothing
+        of either."""
         if (only_if is None) != (or_raise is None):
             raise ValueError("only_if and or_raise go together")
         if any(value is None for value in (only_if or {}).values()):
             raise ValueError("only_if compares with =, which never matches NULL")
+        last = self._statements[-1] if self._statements else None
+        if last is not None and last.target is obj and (last.guard is None or or_raise is None):
+            self._statements.pop()
+            fields = [*last.fields, *(name for name in fields if name not in last.fields)]
+            only_if, or_raise = {**last.only_if, **(only_if or {})}, last.guard or or_raise
         connection = connections[self.using]
         meta, quote = type(obj)._meta, connection.ops.quote_name
         changed = [meta.get_field(name) for name in fields]
@@ -99,7 +113,11 @@ class WriteBatch:
         )
         params = [f.get_db_prep_save(f.pre_save(obj, add=False), connection) for f in changed]
         params += [f.get_db_prep_value(value, connection) for f, value in guards]
-        self._statements.append(_Statement(sql, tuple(params), guard=or_raise))
+        self._statements.append(
+            _Statement(
+                sql, tuple(params), guard=or_raise, target=obj, fields=tuple(fields), only_if=only_if or {}
+            )
+        )
 
     def flush(self) -> None:
         """Send every statement collected so far, in order; then check the guards."""

@@ -152,3 +152,54 @@ def test_batch__insert_mixing_given_and_missing_keys__refused(conversation):
 
     with pytest.raises(ValueError, match="all have their primary key, or none"):
         WriteBatch().insert(events)
+
+
+def test_batch__update_right_after_an_update_of_the_same_object__one_statement_under_the_guard(
+    conversation,
+):
+    # given the state written, then the guarded ending of the same conversation
+    batch = WriteBatch()
+    conversation.state, conversation.turn_count = {"flow": {"step": "done"}}, 3
+    batch.update(conversation, ["state", "turn_count"])
+    conversation.status, conversation.outcome = "ended", "resolved"
+    batch.update(
+        conversation, ["status", "outcome"], only_if={"status": "open"}, or_raise=InvalidTransition("ended")
+    )
+
+    # then they are one UPDATE of the four fields
+    assert len(batch) == 1
+    with CaptureQueriesContext(connection) as queries:
+        batch.flush()
+    assert len(queries) == 1
+    assert queries[0]["sql"].count("UPDATE") == 1
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert (stored.state, stored.turn_count, stored.status, stored.outcome) == (
+        {"flow": {"step": "done"}},
+        3,
+        "ended",
+        "resolved",
+    )
+
+
+def test_batch__merged_update_whose_guard_misses__raises_and_writes_neither(conversation):
+    Conversation.objects.filter(pk=conversation.pk).update(status="ended")
+    batch = WriteBatch()
+    conversation.state = {"flow": {"step": "done"}}
+    batch.update(conversation, ["state"])
+    conversation.status = "ended"
+    batch.update(conversation, ["status"], only_if={"status": "open"}, or_raise=InvalidTransition("ended"))
+
+    with pytest.raises(InvalidTransition), transaction.atomic():
+        batch.flush()
+
+    assert Conversation.objects.values_list("state", "status").get(pk=conversation.pk) == ({}, "ended")
+
+
+def test_batch__updates_not_next_to_each_other_or_both_guarded__kept_apart(conversation):
+    batch = WriteBatch()
+    batch.update(conversation, ["state"])
+    batch.insert([ConversationEvent(conversation=conversation, kind="ended", data={})])
+    batch.update(conversation, ["status"], only_if={"status": "open"}, or_raise=InvalidTransition("a"))
+    batch.update(conversation, ["outcome"], only_if={"outcome": ""}, or_raise=InvalidTransition("b"))
+
+    assert len(batch) == 4
