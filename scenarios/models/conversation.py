@@ -35,7 +35,11 @@ class Conversation(models.Model):
         NAME_ZIP = "name_zip", "name and zip"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    region = models.ForeignKey("aftersales.Region", on_delete=models.PROTECT, related_name="conversations")
+    # Not indexed alone: conversation_region_created leads with region_id (and on PostgreSQL the implicit
+    # FK index came with a varchar_pattern_ops twin that only LIKE 'prefix%' would use).
+    region = models.ForeignKey(
+        "aftersales.Region", on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     api_client = models.ForeignKey(
         "aftersales.ApiClient",
@@ -43,6 +47,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="conversations",
+        db_index=False,  # indexed in Meta.indexes (the implicit index brings a _like twin)
     )
     # The VERIFIED customer: set once, by an identity-asserting client or a successful find_user_id_* call.
     customer = models.ForeignKey(
@@ -51,9 +56,10 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="conversations",
+        db_index=False,  # indexed in Meta.indexes (the implicit index brings a _like twin)
     )
     verified_via = models.CharField(max_length=16, choices=VerifiedVia.choices, blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)  # in Meta.indexes
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     handoff_queue = models.CharField(max_length=64, blank=True, default="")
     handoff_summary = models.TextField(blank=True, default="")
@@ -81,7 +87,17 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["region", "-created"], name="conversation_region_created")]
+        # Every index here is written by each non-HOT UPDATE of the row, and a turn and every tool call
+        # update it: keep only what a query needs. Status, API client and customer are plain indexes
+        # here rather than db_index=True, which on PostgreSQL adds a varchar_pattern_ops (_like) twin
+        # for LIKE 'prefix%' that nothing runs. They serve the admin's status filter and the FK
+        # SET_NULL of an API client's or a customer's delete; region lookups use region_created.
+        indexes = [
+            models.Index(fields=["region", "-created"], name="conversation_region_created"),
+            models.Index(fields=["status"], name="conversation_status"),
+            models.Index(fields=["api_client"], name="conversation_api_client"),
+            models.Index(fields=["customer"], name="conversation_customer"),
+        ]
 
     def __str__(self) -> str:
         return f"conversation {self.pk}"
@@ -126,7 +142,10 @@ class ToolCall(models.Model):
         DENIED = "denied", "denied"
         FAILED = "failed", "failed"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="tool_calls")
+    # No index of its own: the unique (conversation, seq) index serves lookups by conversation.
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="tool_calls", db_index=False
+    )
     seq = models.PositiveIntegerField(help_text="Place of the call in its conversation, from 1.")
     name = models.CharField(max_length=64)
     arguments = models.JSONField(default=dict, blank=True)

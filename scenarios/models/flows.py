@@ -150,7 +150,10 @@ class Turn(models.Model):
         CLARIFY = "clarify", "asked to clarify"
         HANDOFF = "handoff", "handed off by routing"
 
-    conversation = models.ForeignKey("scenarios.Conversation", on_delete=models.CASCADE, related_name="turns")
+    # No index of its own: the unique (conversation, index) index serves lookups by conversation.
+    conversation = models.ForeignKey(
+        "scenarios.Conversation", on_delete=models.CASCADE, related_name="turns", db_index=False
+    )
     index = models.PositiveIntegerField(help_text="From 1.")
     customer_text = models.TextField()
     reply = models.TextField(blank=True)
