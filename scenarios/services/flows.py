@@ -346,7 +346,9 @@ def _run_flow(
         evidence=conversation.state.get("evidence", []),
         key_prefix="flow",
     )
-    return run_turn(version.definition, conversation.state.get("flow") or initial_state(), text, env)
+    # The state was read under the lock for this turn, and the outcome's state replaces it.
+    state = conversation.state.get("flow") or initial_state()
+    return run_turn(version.definition, state, text, env, take_state=True)
 
 
 def _close(conversation: Conversation, outcome: TurnOutcome, batch: WriteBatch) -> None:

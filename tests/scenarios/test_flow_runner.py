@@ -1,5 +1,7 @@
 """The turn runner on its own: a recording gateway and the real slot extractors, no database."""
 
+import copy
+
 from scenarios.engine.runner import MAX_STEPS_PER_TURN, FlowEnvironment, LazyParams, ToolOutcome, run_turn
 
 
@@ -59,6 +61,19 @@ def test_run_turn__two_order_ids__asks_back_and_calls_nothing():
 
     assert outcome.reply == "Which order do you mean: #W0000001 or #W0000002?"
     assert (outcome.state["step"], outcome.state["waiting"], gateway.calls) == ("ask_order", True, [])
+
+
+def test_run_turn__state__copied_unless_handed_over():
+    gateway = Gateway(get_order_details=ToolOutcome("executed", ORDER))
+    asked = run_turn(FLOW, None, "order #W0000001", env(gateway))
+    kept = copy.deepcopy(asked.state)
+
+    copied = run_turn(FLOW, asked.state, "yes", env(gateway))
+    assert (copied.state is asked.state, asked.state) == (False, kept)
+
+    taken = run_turn(FLOW, asked.state, "yes", env(gateway), take_state=True)
+    assert taken.state is asked.state
+    assert (taken.state, taken.reply) == (copied.state, "Done.")
 
 
 def test_run_turn__yes__executes_exactly_what_was_listed_with_a_deterministic_key():
