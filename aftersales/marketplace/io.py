@@ -36,6 +36,7 @@ from aftersales.models import (
     Variant,
 )
 from config.errors import ValidationFailed
+from config.rows import row_reader
 
 # The project's copy of the τ²-retail file (sierra-research/tau2-bench v1.0.1, MIT; see its README).
 SHIPPED_DB_JSON = Path(__file__).resolve().parent.parent / "data" / "tau2-retail" / "db.json"
@@ -188,7 +189,6 @@ def _order_details_sql() -> str:
     """The one statement of ``order_details`` on PostgreSQL, written once per process: built with
     the ORM it cost more Python time to compile than the three queries it saves."""
     table = Order._meta.db_table
-    columns = ", ".join(f'o."{field.column}"' for field in Order._meta.concrete_fields)
     lists = []
     for model, names in _ORDER_LISTS:
         pairs = ", ".join(f"'{name}', l.\"{model._meta.get_field(name).column}\"" for name in names)
@@ -196,6 +196,7 @@ def _order_details_sql() -> str:
             f"(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY l.\"position\"), '[]') "  # noqa: S608
             f'FROM "{model._meta.db_table}" l WHERE l."order_id" = o."order_id")'
         )
+    columns = row_reader(Order).columns("o")
     return f'SELECT {columns}, {", ".join(lists)} FROM "{table}" o WHERE o."order_id" = %s'  # noqa: S608
 
 
@@ -214,14 +215,9 @@ def order_details(order_id: str) -> dict[str, Any] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    fields = Order._meta.concrete_fields
-    values = {}
-    for field, value in zip(fields, row, strict=False):
-        # jsonb columns arrive as text (Django's loader); from_db_value parses them as the ORM would.
-        convert = getattr(field, "from_db_value", None)
-        values[field.attname] = convert(value, None, connection) if convert else value
-    order = Order(**values)
-    lists = [[SimpleNamespace(**item) for item in _json(value)] for value in row[len(fields) :]]
+    reader = row_reader(Order)
+    order = reader.instance(row)
+    lists = [[SimpleNamespace(**item) for item in _json(value)] for value in row[len(reader.names) :]]
     return order_json(order, *lists)
 
 
