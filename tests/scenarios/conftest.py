@@ -1,10 +1,28 @@
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from tests.scenarios.llm_server import ScriptedLLM
 
 OWN_CSV_SAMPLE = 12  # per scenario: enough to learn, small enough to keep training under a second
+
+
+@pytest.fixture
+def migrate():
+    """``migrate(target)`` runs the migrations to ``target`` and returns that state's apps; afterwards
+    the schema goes back to the newest migrations, which every other test expects."""
+
+    def to(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(target)
+        return executor.loader.project_state(target).apps
+
+    yield to
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ HOT updates (fillfactor 70 on PostgreSQL)."""
 
 import pytest
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("scenarios", "0006_turn_steps_json")]
 AFTER = [("scenarios", "0007_conversation_indexes_fillfactor")]
@@ -65,20 +64,6 @@ INDEXES_0006 = (
         _index("scenarios_turn", "scenarios_turn_conversation_id_0fb4d782", "conversation_id"),
     }
 )
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-@pytest.fixture
-def migrate():
-    yield _migrate
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())  # the schema every other test expects
 
 
 def _indexes() -> set[tuple[str, str, str]]:

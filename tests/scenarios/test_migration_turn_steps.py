@@ -2,26 +2,11 @@
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from scenarios.models import Turn
 
 BEFORE = [("scenarios", "0005_conversation_counters")]
 AFTER = [("scenarios", "0006_turn_steps_json")]
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-@pytest.fixture
-def migrate():
-    yield _migrate
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())  # the schema every other test expects
 
 
 @pytest.mark.django_db(transaction=True)
