@@ -158,6 +158,8 @@ def _replay(scope: str, key: str, request_hash: str) -> GatewayResult | None:
 # ---------------------------------------------------------------------------------- the guard
 
 
+# The owner (a customer id) of each record a call's arguments name, by argument; None: no such record.
+Owners = dict[str, str | None]
 # The records whose owner the guard checks: argument → (model, label).
 OWNED_RECORDS = {"order_id": (Order, "order"), "payment_method_id": (PaymentMethod, "payment method")}
 # Reads whose result names the owner of the record they were asked for: tool → (argument, result key).
@@ -168,10 +170,11 @@ OWNER_IN_RESULT = {"get_order_details": ("order_id", "user_id")}
 
 def _claim(
     conversation: Conversation, arguments: dict, *, locked: bool, region_codes=None, checked_on_result=None
-) -> Conversation:
+) -> tuple[Conversation, Owners]:
     """Take the call's sequence number and bring onto ``conversation`` what the guard reads: its
-    status, verified customer and region as they are now, and the owner of each record the
-    arguments name (``owner_<argument>``).
+    status, verified customer and region as they are now. Returns it with the owner of each record
+    the arguments name ({argument: customer id, or None where there is no such record}): this
+    call's own, never an earlier call's.
 
     Unlocked: one statement, ``UPDATE ... SET tool_call_count = tool_call_count + 1 RETURNING``. The
     UPDATE takes the row lock (held to the end of the caller's transaction, if any) and, having
@@ -190,10 +193,8 @@ def _claim(
         for argument, (model, _) in OWNED_RECORDS.items()
         if isinstance(arguments.get(argument), str) and argument != checked_on_result
     ]
-    if checked_on_result:
-        setattr(conversation, f"owner_{checked_on_result}", None)  # not an earlier call's owner
     # Identifiers only (from the models' metadata) go into the SQL text; every value is a parameter.
-    owners = [
+    owner_reads = [
         f'(SELECT "{model._meta.get_field("customer").column}" FROM "{model._meta.db_table}" '  # noqa: S608
         f'WHERE "{model._meta.pk.column}" = %s)'
         for _, model in owned
@@ -203,13 +204,13 @@ def _claim(
         if locked:
             conversation.tool_call_count += 1
             values = ()
-            if owners:
-                cursor.execute("SELECT " + ", ".join(owners), owner_params)
+            if owner_reads:
+                cursor.execute("SELECT " + ", ".join(owner_reads), owner_params)
                 values = cursor.fetchone()
         else:
             where, params = conversation_where(conversation.pk, region_codes)
             returning = ", ".join(
-                ['"tool_call_count", "status", "customer_id", "region_id", "api_client_id"', *owners]
+                ['"tool_call_count", "status", "customer_id", "region_id", "api_client_id"', *owner_reads]
             )
             table = Conversation._meta.db_table
             increment = f'UPDATE "{table}" SET "tool_call_count" = "tool_call_count" + 1'  # noqa: S608
@@ -225,12 +226,10 @@ def _claim(
                 conversation.api_client_id,
             ) = row[:5]
             values = row[5:]
-    for (argument, _), owner in zip(owned, values, strict=True):
-        setattr(conversation, f"owner_{argument}", owner)
-    return conversation
+    return conversation, {argument: owner for (argument, _), owner in zip(owned, values, strict=True)}
 
 
-def _ownership(conversation: Conversation, arguments: dict) -> Denial | None:
+def _ownership(conversation: Conversation, arguments: dict, owners: Owners) -> Denial | None:
     customer_id = conversation.customer_id
     others = []
     if "user_id" in arguments and arguments["user_id"] != customer_id:
@@ -238,7 +237,7 @@ def _ownership(conversation: Conversation, arguments: dict) -> Denial | None:
     # A record that does not exist is not another customer's: the tool answers "... not found".
     for argument, (_, label) in OWNED_RECORDS.items():
         if argument in arguments:
-            owner = getattr(conversation, f"owner_{argument}", None)
+            owner = owners.get(argument)
             if owner is not None and owner != customer_id:
                 others.append(f"{label} {arguments[argument]}")
     if others:
@@ -327,7 +326,9 @@ def _refund_destination(arguments: dict, destinations: list, region: str) -> Den
     )
 
 
-def _guard(conversation: Conversation, spec: ToolSpec, arguments: dict, confirmed: bool) -> Denial | None:
+def _guard(
+    conversation: Conversation, spec: ToolSpec, arguments: dict, confirmed: bool, owners: Owners
+) -> Denial | None:
     if not conversation.is_open:
         return Denial("conversation.ended", "This conversation has ended: no more tool calls.")
     if any(argument in spec.parameters["properties"] for argument in CUSTOMER_ARGUMENTS):
@@ -336,7 +337,7 @@ def _guard(conversation: Conversation, spec: ToolSpec, arguments: dict, confirme
                 "auth.required",
                 "Authenticate the customer first: find their user id by email, or by name and zip code.",
             )
-        denial = _ownership(conversation, arguments)
+        denial = _ownership(conversation, arguments, owners)
         if denial:
             return denial
     if spec.kind == "write":
@@ -358,8 +359,8 @@ def _after(conversation: Conversation, spec: ToolSpec, arguments: dict, result: 
     whose result names its record's owner is refused here if that is someone else."""
     if spec.name in OWNER_IN_RESULT:
         argument, key = OWNER_IN_RESULT[spec.name]
-        setattr(conversation, f"owner_{argument}", result.get(key) if isinstance(result, dict) else None)
-        denial = _ownership(conversation, {argument: arguments[argument]})
+        owner = result.get(key) if isinstance(result, dict) else None
+        denial = _ownership(conversation, {argument: arguments[argument]}, {argument: owner})
         if denial:
             return denial
     via = VERIFYING_TOOLS.get(spec.name)
@@ -467,7 +468,7 @@ def gateway_call(
     with nullcontext() if plain else transaction.atomic():
         # Calls of one conversation that change something serialise here: the verified customer and
         # the open status are read and changed under this lock. No LLM is ever called inside it.
-        conversation = _claim(
+        conversation, owners = _claim(
             conversation,
             arguments,
             locked=locked,
@@ -498,7 +499,7 @@ def gateway_call(
                 if replay is None:
                     raise
                 return replay
-        denial = _guard(conversation, spec, arguments, bool(confirmed))
+        denial = _guard(conversation, spec, arguments, bool(confirmed), owners)
         if denial:
             _deny(call, denial)
         else:

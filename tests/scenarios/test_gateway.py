@@ -539,18 +539,23 @@ def test_conversation_events__opened_and_asserted__two_rows(world):
     assert ConversationEvent.objects.count() == 2
 
 
+def _flow_read(locked, order_id):
+    """A read as a flow turn makes it, on the conversation the turn read under its row lock."""
+    return gateway_call(
+        conversation=locked,
+        name="get_order_details",
+        arguments={"order_id": order_id},
+        source="flow",
+        locked=True,
+    )
+
+
 def _locked_read(conversation, order_id):
     """A read as a flow turn makes it: inside the turn's transaction, holding the row lock."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         with CaptureQueriesContext(connection) as captured:
-            result = gateway_call(
-                conversation=locked,
-                name="get_order_details",
-                arguments={"order_id": order_id},
-                source="flow",
-                locked=True,
-            )
+            result = _flow_read(locked, order_id)
         locked.save(update_fields=["tool_call_count"])
     return result, [query["sql"] for query in captured]
 
@@ -568,6 +573,31 @@ def test_gateway_call__flow_turn_reads_own_order__owner_taken_from_the_record_tw
     assert len(statements) == (2 if connection.vendor == "postgresql" else 5)
     assert [s for s in statements if s.startswith('SELECT (SELECT "customer_id"')] == []
     assert statements[-1].startswith('INSERT INTO "scenarios_toolcall"')
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(("#W6", "denied"), ("#W1", "executed")), (("#W1", "executed"), ("#W6", "denied"))],
+    ids=["another_customers_first", "own_first"],
+)
+def test_gateway_call__two_reads_in_one_flow_turn__each_judged_by_its_own_records_owner(world, first, second):
+    # given a conversation verified as Ann, and a flow turn holding its lock (one instance, both calls)
+    conversation = world(ANN)
+    outcomes = []
+
+    # when the turn reads one order and then the other
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        for order_id, _ in (first, second):
+            outcomes.append((order_id, _flow_read(locked, order_id).status))
+        locked.save(update_fields=["tool_call_count"])
+
+    # then the owner found by one call never decides the other: Bob's #W6 is refused, Ann's #W1 read
+    assert outcomes == [first, second]
+    assert list(ToolCall.objects.filter(conversation=conversation).values_list("seq", "status")) == [
+        (1, first[1]),
+        (2, second[1]),
+    ]
 
 
 def test_gateway_call__flow_turn_reads_another_customers_order__denied_and_nothing_returned(world):
