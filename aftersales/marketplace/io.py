@@ -176,28 +176,68 @@ def order_as_json(order: Order) -> dict[str, Any]:
     )
 
 
-# The lists of an order, aggregated as JSON in the order's own query (PostgreSQL).
+@dataclass(frozen=True)
+class _JsonList:
+    """A list of a row, read as a JSON array in a subquery of the row's own SELECT (PostgreSQL): the
+    rows of ``model`` whose ``parent`` is the row, ordered by ``order``, each an object of ``names``
+    (or, with one name, that value alone); with ``present``, only rows where that field is set."""
+
+    model: type
+    parent: str
+    names: tuple[str, ...]
+    order: str = "position"
+    present: str | None = None
+
+    def sql(self, alias: str, key_column: str) -> str:
+        meta = self.model._meta
+
+        def column(name: str) -> str:
+            return f'l."{meta.get_field(name).column}"'
+
+        if len(self.names) == 1:
+            value = column(self.names[0])
+        else:
+            pairs = ", ".join(f"'{name}', {column(name)}" for name in self.names)
+            value = f"json_build_object({pairs})"
+        where = f'{column(self.parent)} = {alias}."{key_column}"'
+        if self.present:
+            where += f" AND {column(self.present)} IS NOT NULL"
+        return (
+            f"(SELECT COALESCE(json_agg({value} ORDER BY {column(self.order)}), '[]') "  # noqa: S608
+            f'FROM "{meta.db_table}" l WHERE {where})'
+        )
+
+
 _ORDER_LISTS = (
-    (OrderItem, ("name", "product_id", "item_id", "price", "options")),
-    (Fulfilment, ("tracking_ids", "item_ids")),
-    (PaymentTransaction, ("transaction_type", "amount", "payment_method_id")),
+    _JsonList(OrderItem, "order", ("name", "product_id", "item_id", "price", "options")),
+    _JsonList(Fulfilment, "order", ("tracking_ids", "item_ids")),
+    _JsonList(PaymentTransaction, "order", ("transaction_type", "amount", "payment_method_id")),
+)
+_CUSTOMER_LISTS = (
+    _JsonList(PaymentMethod, "customer", ("id", "source", "brand", "last_four", "balance")),
+    _JsonList(Order, "customer", ("order_id",), order="customer_position", present="customer_position"),
 )
 
 
 @cache
-def _order_details_sql() -> str:
-    """The one statement of ``order_details`` on PostgreSQL, written once per process: built with
-    the ORM it cost more Python time to compile than the three queries it saves."""
-    table = Order._meta.db_table
-    lists = []
-    for model, names in _ORDER_LISTS:
-        pairs = ", ".join(f"'{name}', l.\"{model._meta.get_field(name).column}\"" for name in names)
-        lists.append(
-            f"(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY l.\"position\"), '[]') "  # noqa: S608
-            f'FROM "{model._meta.db_table}" l WHERE l."order_id" = o."order_id")'
-        )
-    columns = row_reader(Order).columns("o")
-    return f'SELECT {columns}, {", ".join(lists)} FROM "{table}" o WHERE o."order_id" = %s'  # noqa: S608
+def _with_lists_sql(model, alias: str, lists: tuple[_JsonList, ...]) -> str:
+    """The one statement of a read with its lists, written once per process: built with the ORM it
+    cost more Python time to compile than the queries it saves."""
+    key = model._meta.pk.column
+    subqueries = ", ".join(spec.sql(alias, key) for spec in lists)
+    columns = row_reader(model).columns(alias)
+    return f'SELECT {columns}, {subqueries} FROM "{model._meta.db_table}" {alias} WHERE {alias}."{key}" = %s'  # noqa: S608
+
+
+def _read_with_lists(model, alias: str, lists: tuple[_JsonList, ...], pk: str):
+    """(the row as a model instance, its lists as plain JSON values), or None when there is no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(_with_lists_sql(model, alias, lists), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    reader = row_reader(model)
+    return reader.instance(row), [_json(value) for value in row[len(reader.names) :]]
 
 
 def order_details(order_id: str) -> dict[str, Any] | None:
@@ -210,15 +250,25 @@ def order_details(order_id: str) -> dict[str, Any] | None:
     if connection.vendor != "postgresql":
         order = Order.objects.filter(pk=order_id).first()
         return None if order is None else order_as_json(order)
-    with connection.cursor() as cursor:
-        cursor.execute(_order_details_sql(), [order_id])
-        row = cursor.fetchone()
-    if row is None:
+    found = _read_with_lists(Order, "o", _ORDER_LISTS, order_id)
+    if found is None:
         return None
-    reader = row_reader(Order)
-    order = reader.instance(row)
-    lists = [[SimpleNamespace(**item) for item in _json(value)] for value in row[len(reader.names) :]]
-    return order_json(order, *lists)
+    order, lists = found
+    return order_json(order, *[[SimpleNamespace(**item) for item in values] for values in lists])
+
+
+def customer_details(user_id: str) -> dict[str, Any] | None:
+    """The τ² JSON of one customer, or None when there is none: on PostgreSQL in one round trip, the
+    payment methods and the listed orders' ids aggregated as for ``order_details`` (the ORM form
+    reads the customer, then each list: three)."""
+    if connection.vendor != "postgresql":
+        customer = Customer.objects.filter(pk=user_id).first()
+        return None if customer is None else customer_as_json(customer)
+    found = _read_with_lists(Customer, "c", _CUSTOMER_LISTS, user_id)
+    if found is None:
+        return None
+    customer, (methods, order_ids) = found
+    return customer_json(customer, [SimpleNamespace(**method) for method in methods], order_ids)
 
 
 def _json(value):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.marketplace.io import (
+    customer_details,
     marketplace_export,
     marketplace_load,
     order_details,
@@ -306,14 +307,22 @@ def test_marketplace_seed_demo__empty_then_again__loads_once(db, regions, market
     assert Order.objects.get(pk="#W2").status == "cancelled"
 
 
-@pytest.mark.postgres
-def test_order_details__every_shipped_order__one_query_equal_to_the_order_and_its_lists(
-    db, regions, shipped_document
-):
+@pytest.fixture
+def shipped_on_postgresql(db, regions, shipped_document):
+    """The shipped marketplace loaded on PostgreSQL, where the one-query reads aggregate the lists
+    in JSON; its document."""
     if connection.vendor != "postgresql":
         pytest.skip("the one-query form is PostgreSQL's")
-    # given the shipped marketplace on PostgreSQL (the one-query form aggregates the lists in JSON)
     marketplace_load(path_or_data=SHIPPED_DB_JSON, region_codes=["US", "GB", "ID"])
+    return shipped_document
+
+
+@pytest.mark.postgres
+def test_order_details__every_shipped_order__one_query_equal_to_the_order_and_its_lists(
+    shipped_on_postgresql,
+):
+    # given the shipped marketplace on PostgreSQL
+    shipped_document = shipped_on_postgresql
 
     # when each order is read with order_details
     with CaptureQueriesContext(connection) as captured:
@@ -337,3 +346,36 @@ def test_order_details__small_marketplace_with_quirks__each_order_as_loaded(smal
     # then each is exactly the order of the document it was loaded from
     assert order_ids == [f"#W{n}" for n in range(1, 9)]
     assert details == small_marketplace["orders"]
+
+
+@pytest.mark.postgres
+def test_customer_details__every_shipped_customer__one_query_equal_to_the_customer_and_its_lists(
+    shipped_on_postgresql,
+):
+    # given the shipped marketplace on PostgreSQL
+    shipped_document = shipped_on_postgresql
+    user_id = next(iter(shipped_document["users"]))
+
+    # when each customer is read with customer_details
+    with CaptureQueriesContext(connection) as captured:
+        one = customer_details(user_id)
+    details = {user_id: customer_details(user_id) for user_id in shipped_document["users"]}
+
+    # then it is exactly the user of the file (payment methods with their balances, orders in order),
+    # in one query
+    assert len(captured) == 1
+    assert one == shipped_document["users"][user_id]
+    assert details == shipped_document["users"]
+    assert customer_details("nobody_0000") is None
+
+
+def test_customer_details__small_marketplace_with_quirks__each_customer_as_loaded(small_marketplace):
+    # given the small hand-made marketplace (gift cards, cards without a brand, orders out of order)
+    user_ids = sorted(Customer.objects.values_list("user_id", flat=True))
+
+    # when each customer is read (one statement on PostgreSQL, the ORM form on SQLite)
+    details = {user_id: customer_details(user_id) for user_id in user_ids}
+
+    # then each is exactly the user of the document it was loaded from
+    assert user_ids == sorted(small_marketplace["users"])
+    assert details == small_marketplace["users"]

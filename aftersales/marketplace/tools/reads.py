@@ -7,7 +7,7 @@ import math
 import operator
 from typing import Any
 
-from aftersales.marketplace.io import customer_as_json, order_details, product_as_json, variant_json
+from aftersales.marketplace.io import customer_details, order_details, product_as_json, variant_json
 from aftersales.models import Customer, Product, Variant
 
 from .errors import ToolError
@@ -43,10 +43,10 @@ def find_user_id_by_name_zip(*, first_name: str, last_name: str, zip: str) -> st
 
 
 def get_user_details(*, user_id: str) -> dict[str, Any]:
-    customer = Customer.objects.filter(pk=user_id).first()
-    if customer is None:
+    details = customer_details(user_id)
+    if details is None:
         raise ToolError(USER_NOT_FOUND)
-    return customer_as_json(customer)
+    return details
 
 
 def get_order_details(*, order_id: str) -> dict[str, Any]:
