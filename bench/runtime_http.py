@@ -28,6 +28,10 @@ on the machine spreads over all of them; the report gives the median and the ran
 
 Target: each runtime endpoint at least half the floor's requests/s, and p99 under 50 ms at half
 the floor's rate.
+
+Also reported, at full load: the CPU time each request costs the gunicorn processes and the
+PostgreSQL backends of the benchmark's database (Linux /proc), and the floor's as a share of it —
+the capacity each kind uses, which moves less than requests/s when other jobs share the machine.
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress REDIS_URL=redis://127.0.0.1:6379/0 \
      .venv/bin/python bench/runtime_http.py
 Knobs: BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_CONNECTIONS (16), WEB_CONCURRENCY (cores),
@@ -223,9 +227,11 @@ def _wrk(base_url: str, script: Path) -> dict:
         return float(value) * UNITS_MS[unit]
 
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Socket errors: .*", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": requests,
         "p50": latency("50"),
         "p99": latency("99"),
         "non_2xx": int(bad.group(1)) if bad else 0,
@@ -268,11 +274,56 @@ def _python_load(port: int, rows, key: str, delay_ms: float | None, consume: boo
     elapsed = time.perf_counter() - started
     return {
         "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
         "non_2xx": failures[0],
         "errors": "",
     }
+
+
+# -------------------------------------------------------------------------------- CPU time
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (Linux /proc; 0 for a process gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _cpu_snapshot(server: subprocess.Popen, connection) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the processes a request costs: the gunicorn master and workers, and
+    the PostgreSQL backends connected to the benchmark's database (the workers' connections; not
+    this process's own, which is idle during a run)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return {
+        "server": {pid: _cpu_seconds(pid) for pid in [server.pid, *workers]},
+        "database": {pid: _cpu_seconds(pid) for pid in backends},
+    }
+
+
+def _cpu_ms_per_request(before: dict, after: dict, requests: float) -> dict[str, float]:
+    """CPU milliseconds per request by group, over the processes seen before or after the run (a
+    process started during the run counts from zero; one gone keeps what it had used before)."""
+    spent = {}
+    for group in before:
+        pids = set(before[group]) | set(after[group])
+        used = sum(
+            after[group].get(pid, before[group].get(pid, 0.0)) - before[group].get(pid, 0.0) for pid in pids
+        )
+        spent[group] = round(used * 1000 / max(requests, 1), 3)
+    return spent
 
 
 # ---------------------------------------------------------------------------------- server
@@ -351,9 +402,15 @@ def main():
         def measure(kind: str, label: str, delay_ms: float | None, expected_rps: float) -> dict:
             consume = kind.startswith("message")
             rows = fixture.rows(kind, int(expected_rps * SECONDS * POOL_MARGIN) + 200)
+            before = _cpu_snapshot(server, connection)
             if LOADGEN == "wrk":
-                return _wrk(base_url, _lua(work, label, rows, fixture.key, delay_ms, consume))
-            return _python_load(port, rows, fixture.key, delay_ms, consume)
+                result = _wrk(base_url, _lua(work, label, rows, fixture.key, delay_ms, consume))
+            else:
+                result = _python_load(port, rows, fixture.key, delay_ms, consume)
+            result["cpu_ms"] = _cpu_ms_per_request(
+                before, _cpu_snapshot(server, connection), result["requests"]
+            )
+            return result
 
         results: dict[str, list[dict]] = {}
         with open(work / "server.log", "wb") as log:
@@ -396,6 +453,21 @@ def _report(results: dict[str, list[dict]], half_rate: float) -> None:
             f"p50 {spread([r['p50'] for r in runs], 'ms')}  p99 {spread([r['p99'] for r in runs], 'ms')}"
             + (f"  non-2xx {failures}" if failures else "")
             + "".join(f"  {r['errors']}" for r in runs if r["errors"])
+        )
+    # CPU per request at full load, the capacity each kind uses: steadier than requests/s on a
+    # machine shared with other jobs (those slow every process alike, but do not run in these).
+    cpu = {
+        kind: {
+            group: statistics.median(r["cpu_ms"][group] for r in results[kind])
+            for group in ("server", "database")
+        }
+        for kind in KINDS
+    }
+    for kind in KINDS:
+        total = sum(cpu[kind].values())
+        print(
+            f"{kind:<14} CPU per request {total:5.2f} ms (gunicorn {cpu[kind]['server']:.2f}, PostgreSQL "
+            f"{cpu[kind]['database']:.2f}); the floor's is {sum(cpu['floor'].values()) / total:4.0%} of it"
         )
     floor = statistics.median(r["rps"] for r in results["floor"])
     for kind in KINDS[1:]:
