@@ -284,7 +284,7 @@ def _python_load(port: int, rows, key: str, delay_ms: float | None, consume: boo
 
 # -------------------------------------------------------------------------------- CPU time
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -189,22 +189,22 @@ class _JsonList:
     present: str | None = None
 
     def sql(self, alias: str, key_column: str) -> str:
-        meta = self.model._meta
+        meta, quote = self.model._meta, connection.ops.quote_name
 
         def column(name: str) -> str:
-            return f'l."{meta.get_field(name).column}"'
+            return f"l.{quote(meta.get_field(name).column)}"
 
         if len(self.names) == 1:
             value = column(self.names[0])
         else:
             pairs = ", ".join(f"'{name}', {column(name)}" for name in self.names)
             value = f"json_build_object({pairs})"
-        where = f'{column(self.parent)} = {alias}."{key_column}"'
+        where = f"{column(self.parent)} = {quote(alias)}.{quote(key_column)}"
         if self.present:
             where += f" AND {column(self.present)} IS NOT NULL"
         return (
             f"(SELECT COALESCE(json_agg({value} ORDER BY {column(self.order)}), '[]') "  # noqa: S608
-            f'FROM "{meta.db_table}" l WHERE {where})'
+            f"FROM {quote(meta.db_table)} l WHERE {where})"
         )
 
 
@@ -223,10 +223,11 @@ _CUSTOMER_LISTS = (
 def _with_lists_sql(model, alias: str, lists: tuple[_JsonList, ...]) -> str:
     """The one statement of a read with its lists, written once per process: built with the ORM it
     cost more Python time to compile than the queries it saves."""
-    key = model._meta.pk.column
-    subqueries = ", ".join(spec.sql(alias, key) for spec in lists)
+    meta, quote = model._meta, connection.ops.quote_name
+    subqueries = ", ".join(spec.sql(alias, meta.pk.column) for spec in lists)
     columns = row_reader(model).columns(alias)
-    return f'SELECT {columns}, {subqueries} FROM "{model._meta.db_table}" {alias} WHERE {alias}."{key}" = %s'  # noqa: S608
+    table, key = quote(meta.db_table), f"{quote(alias)}.{quote(meta.pk.column)}"
+    return f"SELECT {columns}, {subqueries} FROM {table} {quote(alias)} WHERE {key} = %s"  # noqa: S608
 
 
 def _read_with_lists(model, alias: str, lists: tuple[_JsonList, ...], pk: str):
