@@ -48,9 +48,12 @@ def test_encode__paraphrase_and_unrelated__paraphrase_is_closer():
     # when they are embedded
     vectors = encode(texts, MINILM_INT8)
 
-    # then the paraphrase is far closer than the unrelated text (float model: 0.59 and 0.05)
-    assert round(float(vectors[0] @ vectors[1]), 2) == 0.57
-    assert round(float(vectors[0] @ vectors[2]), 2) == 0.03
+    # then the paraphrase is far closer than the unrelated text (float model: 0.59 and 0.05). The int8
+    # kernels onnxruntime picks depend on the CPU's instruction set and round differently: 0.5758 and
+    # 0.03 on an AVX2-only host, under 0.575 on an earlier one, so the values are checked to +-0.01.
+    paraphrase, unrelated = float(vectors[0] @ vectors[1]), float(vectors[0] @ vectors[2])
+    assert paraphrase == pytest.approx(0.575, abs=0.01)
+    assert unrelated == pytest.approx(0.03, abs=0.01)
 
 
 @pytest.mark.parametrize("name", [MINILM_INT8, MINILM])
